@@ -1,0 +1,43 @@
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { DUE_INDEX, LIST_INDEX, TABLE_KEYS } from './table-layout';
+
+/**
+ * The table as the local runtime and the integration tests create it. The CDK stateful stack
+ * declares the same keys and indexes (test/infra asserts they match this definition).
+ */
+export function tableDefinition(tableName: string): CreateTableCommandInput {
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: TABLE_KEYS.partition, AttributeType: 'S' },
+      { AttributeName: TABLE_KEYS.sort, AttributeType: 'S' },
+      { AttributeName: DUE_INDEX.partition, AttributeType: 'S' },
+      { AttributeName: DUE_INDEX.sort, AttributeType: 'N' },
+      { AttributeName: LIST_INDEX.partition, AttributeType: 'S' },
+      { AttributeName: LIST_INDEX.sort, AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: TABLE_KEYS.partition, KeyType: 'HASH' },
+      { AttributeName: TABLE_KEYS.sort, KeyType: 'RANGE' },
+    ],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: DUE_INDEX.name,
+        KeySchema: [
+          { AttributeName: DUE_INDEX.partition, KeyType: 'HASH' },
+          { AttributeName: DUE_INDEX.sort, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+      {
+        IndexName: LIST_INDEX.name,
+        KeySchema: [
+          { AttributeName: LIST_INDEX.partition, KeyType: 'HASH' },
+          { AttributeName: LIST_INDEX.sort, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ],
+  };
+}

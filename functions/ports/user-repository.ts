@@ -1,0 +1,35 @@
+import type { StoredUser, UserSchedule } from '#domain/user';
+
+export interface UserPage {
+  items: StoredUser[];
+  /** Opaque; `null` on the last page. */
+  nextCursor: string | null;
+}
+
+/**
+ * Users and their birthday schedule, one item each (so every change is a single-item
+ * conditional write). The item is in the due index while `schedule` is set.
+ */
+export interface UserRepository {
+  /** @throws AlreadyExistsError when the id is taken. */
+  create(user: StoredUser): Promise<void>;
+  get(id: string): Promise<StoredUser | undefined>;
+  /**
+   * Replaces the user if its stored version is still `expectedVersion`.
+   * @throws NotFoundError when it does not exist, ConflictError when the version moved on.
+   */
+  replace(user: StoredUser, expectedVersion: number): Promise<void>;
+  /** @returns false when there was nothing to delete. */
+  delete(id: string): Promise<boolean>;
+  /** Users in creation order (ids are time-ordered). @throws InvalidCursorError on a bad cursor. */
+  list(limit: number, cursor?: string): Promise<UserPage>;
+  /**
+   * Moves the schedule from `from` to `to` (`null` removes it from the due index), only if the
+   * stored schedule still equals `from`. @returns false when it had changed (an edit won).
+   */
+  advanceSchedule(userId: string, from: UserSchedule, to: UserSchedule | null): Promise<boolean>;
+}
+
+export class InvalidCursorError extends Error {
+  override readonly name = 'InvalidCursorError';
+}

@@ -1,0 +1,15 @@
+import { defineConfig } from 'vitest/config';
+
+// One config for every tier; each tier lives in its own folder under test/.
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    environment: 'node',
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+    reporters: process.env.CI
+      ? ['default', ['json', { outputFile: 'test-results/vitest.json' }]]
+      : ['default'],
+  },
+});
