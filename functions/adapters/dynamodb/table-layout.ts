@@ -39,7 +39,12 @@ export const DEFAULT_DUE_SHARDS = 8;
 
 /** `DUE#YYYY-MM-DD#<shard>` for an instant (UTC day) and a shard number. */
 export function duePartition(dueAtMs: number, shard: number): string {
-  return `DUE#${new Date(dueAtMs).toISOString().slice(0, 10)}#${shard}`;
+  return duePartitionOfDay(new Date(dueAtMs).toISOString().slice(0, 10), shard);
+}
+
+/** `DUE#YYYY-MM-DD#<shard>` for a UTC day. */
+export function duePartitionOfDay(day: string, shard: number): string {
+  return `DUE#${day}#${shard}`;
 }
 
 /** A stable shard for an item, so rescheduling the same item keeps it on one shard. */

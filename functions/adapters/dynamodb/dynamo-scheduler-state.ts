@@ -1,0 +1,60 @@
+import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { StoredUser } from '#domain/user';
+import type { DueIndex, WatermarkStore } from '#ports/scheduler-state';
+import { userFromItem } from './dynamo-user-repository';
+import { DUE_INDEX, duePartitionOfDay, keys } from './table-layout';
+
+interface Options {
+  client: DynamoDBDocumentClient;
+  tableName: string;
+}
+
+/** The watermark is one small item; its history is not needed, only the latest value. */
+export class DynamoWatermarkStore implements WatermarkStore {
+  constructor(private readonly options: Options) {}
+
+  async get(): Promise<number | undefined> {
+    const { Item } = await this.options.client.send(
+      new GetCommand({ TableName: this.options.tableName, Key: keys.watermark(), ConsistentRead: true }),
+    );
+    return typeof Item?.watermark === 'number' ? Item.watermark : undefined;
+  }
+
+  async set(watermark: number, now: number): Promise<void> {
+    await this.options.client.send(
+      new PutCommand({
+        TableName: this.options.tableName,
+        Item: { ...keys.watermark(), entity: 'watermark', watermark, updatedAt: now },
+      }),
+    );
+  }
+}
+
+/** Reads one (day, shard) partition of the sparse due index: a Query, never a Scan. */
+export class DynamoDueIndex implements DueIndex {
+  constructor(private readonly options: Options & { shards: number; pageSize?: number }) {}
+
+  get shards(): number {
+    return this.options.shards;
+  }
+
+  async *due(day: string, shard: number, until: number): AsyncIterable<StoredUser[]> {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.options.client.send(
+        new QueryCommand({
+          TableName: this.options.tableName,
+          IndexName: DUE_INDEX.name,
+          KeyConditionExpression: '#pk = :pk AND #due <= :until',
+          ExpressionAttributeNames: { '#pk': DUE_INDEX.partition, '#due': DUE_INDEX.sort },
+          ExpressionAttributeValues: { ':pk': duePartitionOfDay(day, shard), ':until': until },
+          Limit: this.options.pageSize ?? 100,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      const items = (page.Items ?? []).map((item) => userFromItem(item));
+      if (items.length > 0) yield items;
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+  }
+}

@@ -1,0 +1,238 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import { AlreadyExistsError, ConflictError, NotFoundError } from '#commons/errors';
+import type { StoredUser, UserSchedule } from '#domain/user';
+import { InvalidCursorError, type UserPage, type UserRepository } from '#ports/user-repository';
+import { LIST_INDEX, USER_LIST_PARTITION, duePartition, keys, shardOf } from './table-layout';
+
+export type UserItem = Record<string, unknown>;
+
+const ENTITY = 'user';
+
+/**
+ * The DynamoDB item of a user: its profile, the list-index keys and, while a birthday is
+ * scheduled, the due-index keys. Without a schedule the due attributes are absent (not null), so
+ * the item drops out of the sparse due index.
+ */
+export function userToItem(user: StoredUser, dueShards: number): UserItem {
+  const item: UserItem = {
+    ...keys.user(user.id),
+    entity: ENTITY,
+    listPk: USER_LIST_PARTITION,
+    listSk: user.id,
+    id: user.id,
+    firstName: user.firstName,
+    lastName: user.lastName,
+    birthday: user.birthday,
+    timezone: user.timezone,
+    createdAt: user.createdAt,
+    updatedAt: user.updatedAt,
+    version: user.version,
+  };
+  if (user.schedule) {
+    item.nextLocalDate = user.schedule.localDate;
+    item.dueAt = user.schedule.dueAt;
+    item.duePk = duePartition(user.schedule.dueAt, shardOf(user.id, dueShards));
+  }
+  if (user.lastRequestId !== undefined) item.lastRequestId = user.lastRequestId;
+  return item;
+}
+
+/** @throws Error when the item is not a user item (a bug or foreign data, never user input). */
+export function userFromItem(item: UserItem): StoredUser {
+  const text = (name: string): string => {
+    const value = item[name];
+    if (typeof value !== 'string') throw new Error(`user item ${String(item.pk)}: ${name} is not a string`);
+    return value;
+  };
+  const integer = (name: string): number => {
+    const value = item[name];
+    if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
+      throw new Error(`user item ${String(item.pk)}: ${name} is not an integer`);
+    }
+    return value;
+  };
+  const user: StoredUser = {
+    id: text('id'),
+    firstName: text('firstName'),
+    lastName: text('lastName'),
+    birthday: text('birthday'),
+    timezone: text('timezone'),
+    createdAt: text('createdAt'),
+    updatedAt: text('updatedAt'),
+    version: integer('version'),
+    schedule: item.dueAt === undefined ? null : { localDate: text('nextLocalDate'), dueAt: integer('dueAt') },
+  };
+  if (item.lastRequestId !== undefined) user.lastRequestId = text('lastRequestId');
+  return user;
+}
+
+/**
+ * UserRepository on the single table. Every write is one conditional single-item write (no
+ * transactions: dynalite lacks them and they cost double).
+ */
+export class DynamoUserRepository implements UserRepository {
+  private readonly client: DynamoDBDocumentClient;
+  private readonly tableName: string;
+  private readonly dueShards: number;
+
+  constructor(options: { client: DynamoDBDocumentClient; tableName: string; dueShards: number }) {
+    if (!Number.isSafeInteger(options.dueShards) || options.dueShards < 1) {
+      throw new Error(`dueShards must be a positive integer, got ${options.dueShards}`);
+    }
+    this.client = options.client;
+    this.tableName = options.tableName;
+    this.dueShards = options.dueShards;
+  }
+
+  async create(user: StoredUser): Promise<void> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: userToItem(user, this.dueShards),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        throw new AlreadyExistsError(`user ${user.id} already exists`);
+      }
+      throw error;
+    }
+  }
+
+  async get(id: string): Promise<StoredUser | undefined> {
+    // Consistent: an API client reads its own write, and replace() tells "gone" from "moved on".
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.user(id), ConsistentRead: true }),
+    );
+    return Item ? userFromItem(Item) : undefined;
+  }
+
+  async replace(user: StoredUser, expectedVersion: number): Promise<void> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: userToItem(user, this.dueShards),
+          ConditionExpression: 'attribute_exists(pk) AND version = :expected',
+          ExpressionAttributeValues: { ':expected': expectedVersion },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // dynalite does not return the item on a failed condition: read it to tell which case.
+      if ((await this.get(user.id)) === undefined) throw new NotFoundError('user', user.id);
+      throw new ConflictError(`user ${user.id} is no longer at version ${expectedVersion}`);
+    }
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const { Attributes } = await this.client.send(
+      new DeleteCommand({ TableName: this.tableName, Key: keys.user(id), ReturnValues: 'ALL_OLD' }),
+    );
+    return Attributes !== undefined;
+  }
+
+  async list(limit: number, cursor?: string): Promise<UserPage> {
+    if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`limit must be >= 1, got ${limit}`);
+    const afterId = cursor === undefined ? undefined : decodeCursor(cursor);
+    // One extra item tells whether another page exists, so the last page says nextCursor: null
+    // instead of sending the client to an empty page.
+    const { Items = [] } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: LIST_INDEX.name,
+        KeyConditionExpression: '#listPk = :listPk',
+        ExpressionAttributeNames: { '#listPk': LIST_INDEX.partition },
+        ExpressionAttributeValues: { ':listPk': USER_LIST_PARTITION },
+        Limit: limit + 1,
+        ...(afterId === undefined ? {} : { ExclusiveStartKey: listIndexKey(afterId) }),
+      }),
+    );
+    const items = Items.slice(0, limit).map(userFromItem);
+    const last = items.at(-1);
+    return { items, nextCursor: Items.length > limit && last ? encodeCursor(last.id) : null };
+  }
+
+  async advanceSchedule(userId: string, from: UserSchedule, to: UserSchedule | null): Promise<boolean> {
+    // The version moves too, so an API edit that read the old schedule conflicts and re-reads
+    // instead of writing the claimed occurrence back into the due index.
+    const update = to
+      ? 'SET nextLocalDate = :toDate, dueAt = :toDueAt, duePk = :toDuePk, version = version + :one'
+      : 'REMOVE nextLocalDate, dueAt, duePk SET version = version + :one';
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.user(userId),
+          UpdateExpression: update,
+          ConditionExpression: 'nextLocalDate = :fromDate AND dueAt = :fromDueAt',
+          ExpressionAttributeValues: {
+            ':fromDate': from.localDate,
+            ':fromDueAt': from.dueAt,
+            ':one': 1,
+            ...(to
+              ? {
+                  ':toDate': to.localDate,
+                  ':toDueAt': to.dueAt,
+                  ':toDuePk': duePartition(to.dueAt, shardOf(userId, this.dueShards)),
+                }
+              : {}),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+}
+
+const CURSOR_VERSION = 1;
+const CURSOR_ID = /^[A-Za-z0-9._-]{1,128}$/;
+const BASE64URL = /^[A-Za-z0-9_-]{1,1024}$/;
+
+/**
+ * The cursor carries only the id of the last user returned: every attribute of the list index's
+ * LastEvaluatedKey derives from it, so a client cannot smuggle in arbitrary start keys.
+ */
+function encodeCursor(lastId: string): string {
+  return Buffer.from(JSON.stringify({ v: CURSOR_VERSION, after: lastId })).toString('base64url');
+}
+
+function decodeCursor(cursor: string): string {
+  const invalid = (): InvalidCursorError => new InvalidCursorError('cursor is not one this service issued');
+  if (!BASE64URL.test(cursor)) throw invalid();
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw invalid();
+  }
+  if (typeof decoded !== 'object' || decoded === null || Array.isArray(decoded)) throw invalid();
+  const fields = decoded as Record<string, unknown>;
+  const after = fields.after;
+  if (
+    Object.keys(fields).length !== 2 ||
+    fields.v !== CURSOR_VERSION ||
+    typeof after !== 'string' ||
+    !CURSOR_ID.test(after)
+  ) {
+    throw invalid();
+  }
+  return after;
+}
+
+function listIndexKey(id: string): Record<string, string> {
+  return { ...keys.user(id), [LIST_INDEX.partition]: USER_LIST_PARTITION, [LIST_INDEX.sort]: id };
+}

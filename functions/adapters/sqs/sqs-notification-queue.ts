@@ -1,0 +1,89 @@
+import {
+  SendMessageBatchCommand,
+  SendMessageCommand,
+  type SendMessageBatchRequestEntry,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { NotificationMessage, NotificationQueue } from '#ports/notification-queue';
+
+interface Options {
+  client: SQSClient;
+  queueUrl: string;
+  deadLetterQueueUrl: string;
+  /** How often the failed entries of a batch are sent again before giving up on them. */
+  batchRetries?: number;
+}
+
+/** SQS caps per-message delay at 15 minutes; longer waits hop (the worker re-delays on arrival). */
+export const MAX_DELAY_SECONDS = 900;
+const BATCH_SIZE = 10;
+
+export class SqsNotificationQueue implements NotificationQueue {
+  constructor(private readonly options: Options) {}
+
+  async enqueue(messages: readonly NotificationMessage[]): Promise<NotificationMessage[]> {
+    const unsent: NotificationMessage[] = [];
+    for (let start = 0; start < messages.length; start += BATCH_SIZE) {
+      unsent.push(...(await this.sendBatch(messages.slice(start, start + BATCH_SIZE))));
+    }
+    return unsent;
+  }
+
+  async enqueueDelayed(message: NotificationMessage, delaySeconds: number): Promise<void> {
+    await this.options.client.send(
+      new SendMessageCommand({
+        QueueUrl: this.options.queueUrl,
+        MessageBody: JSON.stringify(message),
+        DelaySeconds: Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil(delaySeconds))),
+      }),
+    );
+  }
+
+  async sendToDeadLetter(message: NotificationMessage, reason: string): Promise<void> {
+    await this.options.client.send(
+      new SendMessageCommand({
+        QueueUrl: this.options.deadLetterQueueUrl,
+        MessageBody: JSON.stringify(message),
+        MessageAttributes: { reason: { DataType: 'String', StringValue: reason.slice(0, 256) } },
+      }),
+    );
+  }
+
+  /** One SendMessageBatch plus re-sends of its failed entries. @returns what never got through. */
+  private async sendBatch(batch: readonly NotificationMessage[]): Promise<NotificationMessage[]> {
+    let remaining = new Map(batch.map((message, index) => [String(index), message]));
+    for (let round = 0; round <= (this.options.batchRetries ?? 3) && remaining.size > 0; round += 1) {
+      const entries: SendMessageBatchRequestEntry[] = [...remaining].map(([id, message]) => ({
+        Id: id,
+        MessageBody: JSON.stringify(message),
+      }));
+      try {
+        const result = await this.options.client.send(
+          new SendMessageBatchCommand({ QueueUrl: this.options.queueUrl, Entries: entries }),
+        );
+        const failedIds = new Set((result.Failed ?? []).map((failure) => failure.Id));
+        remaining = new Map([...remaining].filter(([id]) => failedIds.has(id)));
+      } catch {
+        // The whole call failed (throttled, network): try the whole batch again next round.
+      }
+    }
+    return [...remaining.values()];
+  }
+}
+
+/** Parses a message body; anything else on the queue is not ours and is rejected. */
+export function parseNotificationMessage(body: string): NotificationMessage | undefined {
+  try {
+    const value: unknown = JSON.parse(body);
+    if (typeof value !== 'object' || value === null) return undefined;
+    const { occurrenceId, userId, correlationId } = value as Record<string, unknown>;
+    if (typeof occurrenceId !== 'string' || typeof userId !== 'string') return undefined;
+    return {
+      occurrenceId,
+      userId,
+      ...(typeof correlationId === 'string' ? { correlationId } : {}),
+    };
+  } catch {
+    return undefined;
+  }
+}

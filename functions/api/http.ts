@@ -1,0 +1,144 @@
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { randomUUID } from 'node:crypto';
+import type { z } from 'zod';
+import { PROBLEM_CONTENT_TYPE, ProblemError, problem, validationProblem, type Problem } from './problem';
+
+/** Largest accepted request body, in bytes (after base64 decoding). */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+export const REQUEST_ID_HEADER = 'x-request-id';
+
+/** What a route answers; `finalizeResponse` turns it into the Lambda proxy result. */
+export interface HttpResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export const json = (
+  statusCode: number,
+  value: unknown,
+  headers: Record<string, string> = {},
+): HttpResponse => ({
+  statusCode,
+  headers: { 'content-type': JSON_CONTENT_TYPE, ...headers },
+  body: JSON.stringify(value),
+});
+
+export const noContent = (): HttpResponse => ({ statusCode: 204, headers: {}, body: '' });
+
+export const problemResponse = (
+  details: Problem,
+  headers: Readonly<Record<string, string>> = {},
+): HttpResponse => ({
+  statusCode: details.status,
+  headers: { 'content-type': PROBLEM_CONTENT_TYPE, ...headers },
+  body: JSON.stringify(details),
+});
+
+/**
+ * Headers on every answer, errors included: the request id for support, and no caching or
+ * content sniffing of personal data.
+ */
+export function finalizeResponse(response: HttpResponse, requestId: string): APIGatewayProxyResult {
+  return {
+    statusCode: response.statusCode,
+    headers: {
+      ...response.headers,
+      [REQUEST_ID_HEADER]: requestId,
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': 'DENY',
+      'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+      'referrer-policy': 'no-referrer',
+    },
+    body: response.body,
+  };
+}
+
+/**
+ * A header by name, whatever its case: API Gateway passes headers with the case the client
+ * used, and HTTP names are case-insensitive.
+ */
+export function headerOf(
+  headers: Readonly<Record<string, string | undefined>> | null | undefined,
+  name: string,
+): string | undefined {
+  if (!headers) return undefined;
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(headers)) {
+    if (key.toLowerCase() === wanted && value !== undefined) return value;
+  }
+  return undefined;
+}
+
+const SANE_REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+/**
+ * The caller's `x-request-id` when it is a sane token (it ends up in logs and on the webhook),
+ * otherwise a new one.
+ */
+export function requestIdOf(
+  headers: Readonly<Record<string, string | undefined>> | null | undefined,
+  generate: () => string = randomUUID,
+): string {
+  const presented = headerOf(headers, REQUEST_ID_HEADER)?.trim();
+  return presented !== undefined && SANE_REQUEST_ID.test(presented) ? presented : generate();
+}
+
+/** `application/json`, optionally with a UTF-8 charset (JSON is UTF-8 by RFC 8259). */
+function isJsonContentType(value: string | undefined): boolean {
+  if (value === undefined) return false;
+  const [mediaType = '', ...parameters] = value.split(';').map((part) => part.trim().toLowerCase());
+  if (mediaType !== 'application/json') return false;
+  return parameters.every((parameter) => parameter === '' || /^charset="?utf-8"?$/.test(parameter));
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The JSON body of a request, with the checks a gateway would do: size (413), content type
+ * (415), encoding and syntax (400). Bodies may arrive base64-encoded (binary media types).
+ */
+export function readJsonBody(
+  event: Pick<APIGatewayProxyEvent, 'body' | 'isBase64Encoded' | 'headers'>,
+): unknown {
+  const raw = event.body ?? '';
+  const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
+  if (bytes.byteLength > MAX_BODY_BYTES) {
+    throw new ProblemError(problem('payload-too-large', `The body must not exceed ${MAX_BODY_BYTES} bytes.`));
+  }
+  if (!isJsonContentType(headerOf(event.headers, 'content-type'))) {
+    throw new ProblemError(problem('unsupported-media-type', 'Send the body as application/json (UTF-8).'), {
+      accept: 'application/json',
+    });
+  }
+  if (bytes.byteLength === 0) throw new ProblemError(problem('malformed-json', 'The body is empty.'));
+  try {
+    return JSON.parse(utf8.decode(bytes)) as unknown;
+  } catch (error) {
+    const reason = error instanceof SyntaxError ? error.message : 'it is not valid UTF-8';
+    throw new ProblemError(problem('malformed-json', `The body is not valid JSON: ${reason}`));
+  }
+}
+
+/** The JSON body validated by `schema`; 400 naming every offending field otherwise. */
+export function parseJsonBody<S extends z.ZodType>(
+  event: Pick<APIGatewayProxyEvent, 'body' | 'isBase64Encoded' | 'headers'>,
+  schema: S,
+): z.output<S> {
+  const result = schema.safeParse(readJsonBody(event));
+  if (!result.success) throw validationProblem(result.error.issues, 'body');
+  return result.data;
+}
+
+/** The query string validated by `schema` (single values; API Gateway keeps the last of repeats). */
+export function parseQuery<S extends z.ZodType>(
+  event: Pick<APIGatewayProxyEvent, 'queryStringParameters'>,
+  schema: S,
+): z.output<S> {
+  const result = schema.safeParse({ ...event.queryStringParameters });
+  if (!result.success) throw validationProblem(result.error.issues, 'query');
+  return result.data;
+}

@@ -1,0 +1,197 @@
+/**
+ * One notification: a user's event on one local date. Its id is deterministic (user, event,
+ * local date), so whatever runs twice meets the same record, and every change of state is a
+ * conditional write on `version`.
+ *
+ * ```
+ *            ┌──────────── deferred (429, circuit open): budget untouched ────────────┐
+ *            ▼                                                                         │
+ *  queued ──claim──> sending ──2xx──> delivered                                        │
+ *    ▲  │              │  ├──5xx/timeout, budget left──> retrying ──claim──> sending ───┘
+ *    │  │              │  └──other 4xx / budget spent──> failed (message to the DLQ)
+ *    │  └─stale (user deleted, birthday or zone changed)──> cancelled ──rescheduled──┐
+ *    └─────────────────────────────────────────────────────────────────────────────┘
+ *  (too late when found by the scheduler) ──> skipped
+ * ```
+ */
+export type OccurrenceStatus =
+  'queued' | 'sending' | 'retrying' | 'delivered' | 'failed' | 'cancelled' | 'skipped';
+
+/** Statuses after which nothing is ever sent again for this occurrence (unless replayed). */
+export const FINAL_STATUSES: ReadonlySet<OccurrenceStatus> = new Set(['delivered', 'failed', 'skipped']);
+
+export interface Occurrence {
+  occurrenceId: string;
+  userId: string;
+  eventKey: string;
+  localDate: string;
+  timezone: string;
+  /** The instant it was due (epoch ms). */
+  scheduledFor: number;
+  /** What the schedule was computed from (see scheduleFingerprintOf); stale when it differs. */
+  fingerprint: string;
+  status: OccurrenceStatus;
+  /** Attempts that used the retry budget (5xx, timeouts, connection errors). */
+  attempts: number;
+  /** Waits that did not use it (429, circuit open). */
+  deferrals: number;
+  /** Every attempt made, for the attempt log's sequence numbers. */
+  attemptSequence: number;
+  /** Not to be attempted before this instant (epoch ms). */
+  nextAttemptAt: number;
+  /** While `sending`: who holds it and until when. */
+  leaseOwner?: string;
+  leaseUntil?: number;
+  createdAt: number;
+  updatedAt: number;
+  /** When it was last handed to the queue by the scheduler. */
+  enqueuedAt: number;
+  deliveredAt?: number;
+  lastError?: string;
+  statusReason?: string;
+  /** The x-request-id of the API call that scheduled it, for log correlation. */
+  correlationId?: string;
+  version: number;
+}
+
+export interface NewOccurrence {
+  occurrenceId: string;
+  userId: string;
+  eventKey: string;
+  localDate: string;
+  timezone: string;
+  scheduledFor: number;
+  fingerprint: string;
+  correlationId?: string;
+}
+
+/** A fresh occurrence as the scheduler creates it: queued, or skipped when found too late. */
+export function newOccurrence(input: NewOccurrence, now: number, tooLate: boolean): Occurrence {
+  return {
+    ...input,
+    status: tooLate ? 'skipped' : 'queued',
+    ...(tooLate ? { statusReason: 'later than the maximum lateness' } : {}),
+    attempts: 0,
+    deferrals: 0,
+    attemptSequence: 0,
+    nextAttemptAt: now,
+    createdAt: now,
+    updatedAt: now,
+    enqueuedAt: now,
+    version: 1,
+  };
+}
+
+const next = (occurrence: Occurrence, now: number, changes: Partial<Occurrence>): Occurrence => ({
+  ...occurrence,
+  ...changes,
+  updatedAt: now,
+  version: occurrence.version + 1,
+});
+
+/** Why a message cannot be worked on now; the worker answers each differently. */
+export type NotWorkable =
+  | { reason: 'final' }
+  | { reason: 'cancelled' }
+  | { reason: 'not-yet'; at: number }
+  | { reason: 'leased'; until: number };
+
+/** Whether the worker may claim it now; otherwise why not. */
+export function workability(occurrence: Occurrence, now: number): NotWorkable | undefined {
+  if (FINAL_STATUSES.has(occurrence.status)) return { reason: 'final' };
+  if (occurrence.status === 'cancelled') return { reason: 'cancelled' };
+  if (occurrence.status === 'sending' && (occurrence.leaseUntil ?? 0) > now) {
+    return { reason: 'leased', until: occurrence.leaseUntil ?? now };
+  }
+  const notBefore = Math.max(occurrence.nextAttemptAt, occurrence.scheduledFor);
+  if (notBefore > now) return { reason: 'not-yet', at: notBefore };
+  return undefined;
+}
+
+/** Taking the occurrence for one attempt; an expired lease of a crashed worker is taken over. */
+export function claim(occurrence: Occurrence, owner: string, now: number, leaseMs: number): Occurrence {
+  return next(occurrence, now, {
+    status: 'sending',
+    leaseOwner: owner,
+    leaseUntil: now + leaseMs,
+    attemptSequence: occurrence.attemptSequence + 1,
+  });
+}
+
+const releaseLease = { leaseOwner: undefined, leaseUntil: undefined } as const;
+
+export function markDelivered(occurrence: Occurrence, now: number): Occurrence {
+  return next(occurrence, now, {
+    ...releaseLease,
+    status: 'delivered',
+    deliveredAt: now,
+    lastError: undefined,
+  });
+}
+
+export function markFailed(occurrence: Occurrence, now: number, error: string, used: boolean): Occurrence {
+  return next(occurrence, now, {
+    ...releaseLease,
+    status: 'failed',
+    attempts: occurrence.attempts + (used ? 1 : 0),
+    lastError: error,
+  });
+}
+
+/** A retry that uses the budget (5xx, timeout, connection error). */
+export function scheduleRetry(occurrence: Occurrence, now: number, at: number, error: string): Occurrence {
+  return next(occurrence, now, {
+    ...releaseLease,
+    status: 'retrying',
+    attempts: occurrence.attempts + 1,
+    nextAttemptAt: at,
+    lastError: error,
+  });
+}
+
+/** A wait that does not use the budget (429, open circuit). */
+export function defer(occurrence: Occurrence, now: number, at: number, error: string): Occurrence {
+  return next(occurrence, now, {
+    ...releaseLease,
+    status: occurrence.attempts > 0 ? 'retrying' : 'queued',
+    deferrals: occurrence.deferrals + 1,
+    nextAttemptAt: at,
+    lastError: error,
+  });
+}
+
+export function cancel(occurrence: Occurrence, now: number, reason: string): Occurrence {
+  return next(occurrence, now, { ...releaseLease, status: 'cancelled', statusReason: reason });
+}
+
+/**
+ * A cancelled occurrence whose local date comes round again under the user's new schedule
+ * (e.g. the zone moved west before the old one was delivered): it is queued again, once.
+ */
+export function requeueCancelled(occurrence: Occurrence, input: NewOccurrence, now: number): Occurrence {
+  return next(occurrence, now, {
+    ...input,
+    status: 'queued',
+    statusReason: undefined,
+    nextAttemptAt: now,
+    enqueuedAt: now,
+  });
+}
+
+/** The scheduler hands an occurrence to the queue again (a previous pass died before sending). */
+export function markReenqueued(occurrence: Occurrence, now: number): Occurrence {
+  return next(occurrence, now, { enqueuedAt: now });
+}
+
+/** One POST, as kept in the attempt log. */
+export interface AttemptRecord {
+  occurrenceId: string;
+  sequence: number;
+  at: number;
+  durationMs: number;
+  outcome: 'delivered' | 'retryable' | 'rate-limited' | 'permanent';
+  statusCode?: number;
+  error?: string;
+  responseSnippet?: string;
+  trigger: 'scheduled' | 'manual';
+}

@@ -1,0 +1,19 @@
+import type { AttemptRecord, Occurrence } from '#domain/occurrence';
+
+/**
+ * Occurrences and their attempt log. Storage only: the state machine is in the domain
+ * (functions/domain/occurrence.ts); every write here is a single-item conditional write.
+ */
+export interface OccurrenceRepository {
+  /** @returns false when an occurrence with that id already exists (nothing written). */
+  create(occurrence: Occurrence): Promise<boolean>;
+  get(occurrenceId: string): Promise<Occurrence | undefined>;
+  /**
+   * Writes `occurrence` (whose `version` is already the new one) if the stored version is still
+   * `occurrence.version - 1`. @returns false when another writer got there first.
+   */
+  save(occurrence: Occurrence): Promise<boolean>;
+  /** Idempotent: the same sequence number written twice keeps the first. */
+  recordAttempt(attempt: AttemptRecord): Promise<void>;
+  listAttempts(occurrenceId: string): Promise<AttemptRecord[]>;
+}

@@ -1,0 +1,272 @@
+import type { Clock } from '#commons/clock';
+import {
+  FINAL_STATUSES,
+  markReenqueued,
+  newOccurrence,
+  requeueCancelled,
+  type NewOccurrence,
+  type Occurrence,
+} from '#domain/occurrence';
+import { occurrenceId } from '#domain/occurrence-id';
+import { birthdayRule, occurrenceAfter } from '#domain/schedule';
+import { scheduleFingerprintOf, type StoredUser, type UserSchedule } from '#domain/user';
+import type { DomainEvent, EventPublisher } from '#ports/event-publisher';
+import type { NotificationMessage, NotificationQueue } from '#ports/notification-queue';
+import type { OccurrenceRepository } from '#ports/occurrence-repository';
+import type { DueIndex, WatermarkStore } from '#ports/scheduler-state';
+import type { UserRepository } from '#ports/user-repository';
+
+export interface SchedulerSettings {
+  /** Later than this after its due instant, an occurrence is skipped (kept, replayable). */
+  maxLatenessMs: number;
+  /** How long an occurrence another pass just created is left to that pass. */
+  claimLeaseMs: number;
+  /** Where the very first pass starts looking, before now. */
+  initialLookbackMs: number;
+  /** Due items one pass handles at most; the rest waits for the next pass (watermark stays). */
+  maxItemsPerPass: number;
+  /** Re-read this much before the watermark, against clock skew between writers. */
+  safetyMarginMs: number;
+}
+
+export const DEFAULT_SCHEDULER_SETTINGS: SchedulerSettings = {
+  // Two days: a whole day of downtime (and then some) is caught up, not skipped.
+  maxLatenessMs: 48 * 3_600_000,
+  claimLeaseMs: 60_000,
+  initialLookbackMs: 48 * 3_600_000,
+  maxItemsPerPass: 20_000,
+  safetyMarginMs: 5 * 60_000,
+};
+
+export interface PassResult {
+  /** Due items found in this pass. */
+  due: number;
+  /** Messages handed to the queue. */
+  enqueued: number;
+  skipped: number;
+  /** Due items left for a later pass (claimed by another pass, send failed, or over budget). */
+  pending: number;
+  watermark: number;
+  /** now minus the watermark this pass started from. */
+  lagMs: number;
+}
+
+interface Dependencies {
+  clock: Clock;
+  dueIndex: DueIndex;
+  watermarks: WatermarkStore;
+  users: UserRepository;
+  occurrences: OccurrenceRepository;
+  queue: NotificationQueue;
+  events: EventPublisher;
+  settings?: Partial<SchedulerSettings>;
+}
+
+export interface PassOptions {
+  /** Gives up early (the Lambda's remaining time); the watermark stays behind what is left. */
+  shouldStop?: () => boolean;
+}
+
+/** What to do with one due item after its occurrence has been looked at. */
+type Decision =
+  | { kind: 'send'; message: NotificationMessage }
+  | { kind: 'advance'; event?: DomainEvent }
+  | { kind: 'leave' };
+
+const DAY_MS = 86_400_000;
+
+/** What one pass has seen so far; shared by the shards it reads side by side. */
+interface PassState {
+  now: number;
+  watermark: number;
+  due: number;
+  enqueued: number;
+  skipped: number;
+  pending: number;
+  events: DomainEvent[];
+  stopped: boolean;
+}
+
+/**
+ * One scheduler pass (DESIGN core ideas 1-2): read the due index from the watermark to now,
+ * turn each due item into its occurrence (a conditional create, so two passes cannot both
+ * claim it), hand the claimed ones to the queue, then move each item to its next occurrence.
+ * A pass may die at any line: an item is only moved on after its message was accepted, and an
+ * occurrence created by a dead pass is re-sent once its claim lease has run out.
+ */
+export class ScheduleDueOccurrences {
+  private readonly settings: SchedulerSettings;
+
+  constructor(private readonly deps: Dependencies) {
+    this.settings = { ...DEFAULT_SCHEDULER_SETTINGS, ...deps.settings };
+  }
+
+  async run(options: PassOptions = {}): Promise<PassResult> {
+    const now = this.deps.clock.now();
+    const stored = await this.deps.watermarks.get();
+    const from = (stored ?? now - this.settings.initialLookbackMs) - this.settings.safetyMarginMs;
+    const pass: PassState = {
+      now,
+      watermark: now,
+      due: 0,
+      enqueued: 0,
+      skipped: 0,
+      pending: 0,
+      events: [],
+      stopped: false,
+    };
+
+    for (let day = startOfUtcDay(from); day <= now && !pass.stopped; day += DAY_MS) {
+      // The shards of one day are independent partitions: read them side by side.
+      const shards = Array.from({ length: this.deps.dueIndex.shards }, (_, shard) => shard);
+      await Promise.all(shards.map((shard) => this.handleShard(isoDay(day), shard, day, pass, options)));
+    }
+
+    await this.deps.watermarks.set(pass.watermark, now);
+    if (pass.events.length > 0) await this.deps.events.publish(pass.events);
+    const { due, enqueued, skipped, pending, watermark } = pass;
+    return { due, enqueued, skipped, pending, watermark, lagMs: now - (stored ?? now) };
+  }
+
+  private async handleShard(
+    day: string,
+    shard: number,
+    dayStart: number,
+    pass: PassState,
+    options: PassOptions,
+  ): Promise<void> {
+    for await (const page of this.deps.dueIndex.due(day, shard, pass.now)) {
+      if (pass.stopped || pass.due + page.length > this.settings.maxItemsPerPass || options.shouldStop?.()) {
+        // Out of budget: everything from this day on waits for the next pass.
+        pass.stopped = true;
+        pass.watermark = Math.min(pass.watermark, dayStart);
+        pass.pending += page.length;
+        return;
+      }
+      pass.due += page.length;
+      await this.handlePage(page, pass);
+    }
+  }
+
+  private async handlePage(page: readonly StoredUser[], pass: PassState): Promise<void> {
+    const { now } = pass;
+    const leaveBehind = (dueAt: number): void => {
+      pass.pending += 1;
+      pass.watermark = Math.min(pass.watermark, dueAt);
+    };
+    const decisions = await Promise.all(page.map((user) => this.decide(user, now)));
+    const toSend: { user: StoredUser; message: NotificationMessage }[] = [];
+    const toAdvance: StoredUser[] = [];
+    decisions.forEach((decision, index) => {
+      const user = page[index];
+      if (!user?.schedule) return;
+      if (decision.kind === 'send') toSend.push({ user, message: decision.message });
+      else if (decision.kind === 'advance') {
+        toAdvance.push(user);
+        if (decision.event) {
+          pass.events.push(decision.event);
+          pass.skipped += 1;
+        }
+      } else leaveBehind(user.schedule.dueAt);
+    });
+    const unsent = new Set(
+      (await this.deps.queue.enqueue(toSend.map((item) => item.message))).map((m) => m.occurrenceId),
+    );
+    for (const { user, message } of toSend) {
+      if (unsent.has(message.occurrenceId)) leaveBehind(user.schedule?.dueAt ?? now);
+      else {
+        pass.enqueued += 1;
+        toAdvance.push(user);
+      }
+    }
+    for (const nextDue of await Promise.all(toAdvance.map((user) => this.advance(user)))) {
+      // Downtime longer than a year leaves the next occurrence due already: keep it in view.
+      if (nextDue !== undefined && nextDue <= now) leaveBehind(nextDue);
+    }
+  }
+
+  private async decide(user: StoredUser, now: number): Promise<Decision> {
+    const schedule = user.schedule;
+    if (!schedule) return { kind: 'leave' };
+    const input = occurrenceInputOf(user, schedule);
+    const tooLate = now - schedule.dueAt > this.settings.maxLatenessMs;
+    const fresh = newOccurrence(input, now, tooLate);
+    if (await this.deps.occurrences.create(fresh)) {
+      return tooLate
+        ? { kind: 'advance', event: skippedEvent(fresh, now) }
+        : { kind: 'send', message: messageOf(fresh) };
+    }
+    const existing = await this.deps.occurrences.get(input.occurrenceId);
+    if (!existing) return { kind: 'leave' };
+    return this.decideExisting(existing, input, now, tooLate);
+  }
+
+  /** The occurrence exists already: a concurrent or dead pass, or this local date came round again. */
+  private async decideExisting(
+    existing: Occurrence,
+    input: NewOccurrence,
+    now: number,
+    tooLate: boolean,
+  ): Promise<Decision> {
+    // Delivered, failed or skipped: at most one per user, event and local date.
+    if (FINAL_STATUSES.has(existing.status)) return { kind: 'advance' };
+    if (existing.status === 'cancelled') {
+      if (tooLate) return { kind: 'advance' };
+      const requeued = requeueCancelled(existing, input, now);
+      return (await this.deps.occurrences.save(requeued))
+        ? { kind: 'send', message: messageOf(requeued) }
+        : { kind: 'leave' };
+    }
+    // Queued by a pass that may still be working on it: leave it to that pass for a while.
+    if (now - existing.enqueuedAt < this.settings.claimLeaseMs) return { kind: 'leave' };
+    // That pass died before the item was moved on: hand it to the queue again (the worker
+    // ignores duplicates) unless a worker already has it, in which case just move on.
+    if (existing.status !== 'queued') return { kind: 'advance' };
+    return (await this.deps.occurrences.save(markReenqueued(existing, now)))
+      ? { kind: 'send', message: messageOf(existing) }
+      : { kind: 'leave' };
+  }
+
+  /** Moves the user to its next occurrence. @returns the next due instant, if this pass set it. */
+  private async advance(user: StoredUser): Promise<number | undefined> {
+    const current = user.schedule;
+    if (!current) return undefined;
+    const following: UserSchedule = occurrenceAfter(birthdayRule(user), current.localDate);
+    const moved = await this.deps.users.advanceSchedule(user.id, current, following);
+    // Not moved: an edit rescheduled the user meanwhile, and its schedule stands.
+    return moved ? following.dueAt : undefined;
+  }
+}
+
+export function occurrenceInputOf(user: StoredUser, schedule: UserSchedule): NewOccurrence {
+  return {
+    occurrenceId: occurrenceId(user.id, 'birthday', schedule.localDate),
+    userId: user.id,
+    eventKey: 'birthday',
+    localDate: schedule.localDate,
+    timezone: user.timezone,
+    scheduledFor: schedule.dueAt,
+    fingerprint: scheduleFingerprintOf(user),
+    ...(user.lastRequestId ? { correlationId: user.lastRequestId } : {}),
+  };
+}
+
+export const messageOf = (occurrence: Occurrence): NotificationMessage => ({
+  occurrenceId: occurrence.occurrenceId,
+  userId: occurrence.userId,
+  ...(occurrence.correlationId ? { correlationId: occurrence.correlationId } : {}),
+});
+
+const skippedEvent = (occurrence: Occurrence, now: number): DomainEvent => ({
+  type: 'NotificationSkipped',
+  at: now,
+  detail: {
+    occurrenceId: occurrence.occurrenceId,
+    userId: occurrence.userId,
+    localDate: occurrence.localDate,
+    scheduledFor: new Date(occurrence.scheduledFor).toISOString(),
+  },
+});
+
+const startOfUtcDay = (ms: number): number => Math.floor(ms / DAY_MS) * DAY_MS;
+const isoDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);

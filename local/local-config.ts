@@ -1,0 +1,66 @@
+import { ConfigError } from '#commons/pipeline-config';
+
+/** The environment of `npm start` (CONTRACT section 2), parsed once. */
+export interface LocalConfig {
+  port: number;
+  dataDir: string;
+  adminApiKey?: string;
+  webhookUrl?: string;
+  webhookSecret?: string;
+  clockStart?: number;
+  clockRate: number;
+  tickSeconds: number;
+  webhookAllowedHosts: string[];
+  dynamodbEndpoint?: string;
+  logLevel: string;
+}
+
+type Env = Record<string, string | undefined>;
+
+const optional = (env: Env, name: string): string | undefined => {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+};
+
+function positiveNumber(env: Env, name: string, fallback: number, integer = false): number {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
+    throw new ConfigError(`${name} must be a positive ${integer ? 'integer' : 'number'}, got "${raw}"`);
+  }
+  return value;
+}
+
+export function localConfigFromEnv(env: Env): LocalConfig {
+  const clockStartRaw = optional(env, 'CLOCK_START');
+  const clockStart = clockStartRaw === undefined ? undefined : Date.parse(clockStartRaw);
+  if (clockStart !== undefined && Number.isNaN(clockStart)) {
+    throw new ConfigError(`CLOCK_START must be an ISO-8601 instant, got "${clockStartRaw ?? ''}"`);
+  }
+  const portRaw = optional(env, 'PORT');
+  const port = portRaw === undefined ? 3000 : Number(portRaw);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new ConfigError(`PORT must be a port number, got "${portRaw ?? ''}"`);
+  }
+  const webhookUrl = optional(env, 'WEBHOOK_URL');
+  if (webhookUrl !== undefined && !/^https?:\/\//.test(webhookUrl)) {
+    throw new ConfigError(`WEBHOOK_URL must be an http(s) URL, got "${webhookUrl}"`);
+  }
+  return {
+    port,
+    dataDir: optional(env, 'DATA_DIR') ?? '.data',
+    adminApiKey: optional(env, 'ADMIN_API_KEY'),
+    webhookUrl,
+    webhookSecret: optional(env, 'WEBHOOK_SECRET'),
+    clockStart,
+    clockRate: positiveNumber(env, 'CLOCK_RATE', 1),
+    tickSeconds: positiveNumber(env, 'TICK_SECONDS', 60),
+    webhookAllowedHosts: (optional(env, 'WEBHOOK_ALLOWED_HOSTS') ?? '')
+      .split(',')
+      .map((host) => host.trim())
+      .filter(Boolean),
+    dynamodbEndpoint: optional(env, 'DYNAMODB_ENDPOINT'),
+    logLevel: optional(env, 'LOG_LEVEL') ?? 'INFO',
+  };
+}

@@ -1,0 +1,337 @@
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { ScheduledEvent } from 'aws-lambda';
+import { mkdirSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { DynamoUserRepository } from '#adapters/dynamodb/dynamo-user-repository';
+import { isAuthorizedApiKey } from '#api/auth';
+import { systemClock } from '#commons/clock';
+import { DEFAULT_RETRY_POLICY } from '#domain/retry-policy';
+import { DEFAULT_DUE_SHARDS } from '#adapters/dynamodb/table-layout';
+import { logger } from '#commons/powertools';
+import { createApiHandler } from '#handlers/api.handler';
+import { buildPipeline, type Pipeline } from '#handlers/pipeline';
+import { createSchedulerHandler } from '#handlers/scheduler.handler';
+import { createWorkerHandler } from '#handlers/worker.handler';
+import type { PassResult } from '#use-cases/schedule-due.use-case';
+import { ManageUsers } from '#use-cases/manage-users.use-case';
+import { createApiGatewayAdapter } from './api-gateway-adapter';
+import {
+  dynamoClients,
+  ensureTable,
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION,
+  startEmbeddedDynamo,
+} from './embedded-dynamodb';
+import { startEventBridgeRecorder } from './eventbridge-recorder';
+import { lambdaContext } from './lambda-context';
+import type { LocalConfig } from './local-config';
+import { localRoutes, type DrainResult } from './local-routes';
+import { loadClockInstant, loadSecrets, saveClockInstant } from './local-state';
+import { SimulatedClock } from './simulated-clock';
+import { startSqsPoller } from './sqs-poller';
+import { startSqsServer } from './sqs/sqs-server';
+import { WebhookSink } from './webhook-sink';
+
+export const LOCAL_TABLE = 'occasions';
+export const LOCAL_QUEUE = 'occasions-notifications';
+export const LOCAL_DLQ = 'occasions-notifications-dlq';
+/** As in AWS: the worker's timeout, and a visibility of six times it. */
+const WORKER_TIMEOUT_MS = 60_000;
+const MAX_RECEIVE_COUNT = 5;
+const POLLER_CONCURRENCY = 4;
+
+/** Faults the runtime can inject, for the tests that prove nothing is lost or sent twice. */
+export interface LocalFaults {
+  /** The SQS event source hands every batch to two worker invocations at once. */
+  deliverEveryMessageTwice?: boolean;
+}
+
+export interface LocalRuntime {
+  url: string;
+  adminApiKey: string;
+  webhookSecret: string;
+  generatedSecrets: readonly string[];
+  clock: SimulatedClock;
+  /** One scheduler pass, as POST /_local/tick runs it. */
+  tick(): Promise<PassResult>;
+  drain(timeoutMs: number): Promise<DrainResult>;
+  /** Stops taking work, lets in-flight deliveries finish, closes everything; idempotent. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole service on one machine (CONTRACT section 2): dynalite, the repo's SQS server and an
+ * EventBridge recorder stand in for AWS; the same handlers the Lambdas run are driven by an API
+ * Gateway adapter, a schedule timer and an SQS poller, all on one simulated clock.
+ */
+export async function startLocalRuntime(
+  config: LocalConfig,
+  options: { faults?: LocalFaults } = {},
+): Promise<LocalRuntime> {
+  mkdirSync(config.dataDir, { recursive: true });
+  logger.setLogLevel(config.logLevel as Parameters<typeof logger.setLogLevel>[0]);
+  const secrets = loadSecrets(config.dataDir, config);
+  const clock = new SimulatedClock(
+    Math.max(config.clockStart ?? systemClock.now(), loadClockInstant(config.dataDir) ?? 0),
+    config.clockRate,
+  );
+  const stoppers: (() => Promise<void> | void)[] = [];
+  const stopAll = async (): Promise<void> => {
+    for (const stopOne of stoppers.reverse().splice(0)) await stopOne();
+  };
+
+  try {
+    const dynamo = config.dynamodbEndpoint
+      ? undefined
+      : await startEmbeddedDynamo({ path: join(config.dataDir, 'dynamodb') });
+    if (dynamo) stoppers.push(() => dynamo.stop());
+    const { raw, doc } = dynamoClients(config.dynamodbEndpoint ?? dynamo?.endpoint ?? '');
+    stoppers.push(() => {
+      raw.destroy();
+    });
+    await ensureTable(raw, LOCAL_TABLE);
+
+    const sqsServer = await startSqsServer({ clock, dataDir: join(config.dataDir, 'sqs') });
+    stoppers.push(() => sqsServer.stop());
+    const sqs = new SQSClient({
+      endpoint: sqsServer.endpoint,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+    });
+    stoppers.push(() => {
+      sqs.destroy();
+    });
+    const queues = await createQueues(sqs);
+
+    const recorder = await startEventBridgeRecorder({ dataDir: join(config.dataDir, 'events'), clock });
+    stoppers.push(() => recorder.stop());
+    const eventBridge = new EventBridgeClient({
+      endpoint: recorder.endpoint,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+    });
+    stoppers.push(() => {
+      eventBridge.destroy();
+    });
+    const eventsAtStart = recorder.events().length;
+    const countSinceStart = (type: string): number =>
+      recorder
+        .events()
+        .slice(eventsAtStart)
+        .filter((event) => event.detailType === type).length;
+
+    let dispatch: (req: IncomingMessage, res: ServerResponse) => Promise<void> = (_req, res) => {
+      res.writeHead(503, { 'retry-after': '1' });
+      res.end();
+      return Promise.resolve();
+    };
+    const server = createServer((req, res) => {
+      dispatch(req, res).catch((error: unknown) => {
+        logger.error('local request failed', { error });
+        if (!res.headersSent) res.writeHead(500);
+        res.end();
+      });
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, '127.0.0.1', resolve);
+    });
+    stoppers.push(
+      () =>
+        new Promise<void>((resolve) => {
+          server.close(() => {
+            resolve();
+          });
+          server.closeIdleConnections();
+        }),
+    );
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+    const sink = new WebhookSink({
+      secret: secrets.webhookSecret,
+      clock,
+      clockRate: config.clockRate,
+      dataDir: config.dataDir,
+    });
+    const pipeline: Pipeline = buildPipeline({
+      clients: { dynamo: doc, sqs, eventBridge },
+      clock,
+      config: {
+        tableName: LOCAL_TABLE,
+        queueUrl: queues.queueUrl,
+        deadLetterQueueUrl: queues.deadLetterQueueUrl,
+        eventBusName: 'occasions',
+        webhookUrl: config.webhookUrl ?? `${url}/_local/sink`,
+        webhookSecret: { value: secrets.webhookSecret },
+        webhookSecretValue: secrets.webhookSecret,
+        dueShards: DEFAULT_DUE_SHARDS,
+        webhookTimeoutMs: 10_000,
+        maxLatenessMs: 48 * 3_600_000,
+        retryPolicy: DEFAULT_RETRY_POLICY,
+      },
+    });
+    stoppers.push(() => {
+      pipeline.shutdown();
+    });
+
+    const schedulerHandler = createSchedulerHandler(() => Promise.resolve(pipeline.scheduler));
+    const passesInFlight = new Set<Promise<PassResult>>();
+    const tick = (): Promise<PassResult> => {
+      const pass = schedulerHandler(
+        {} as ScheduledEvent,
+        lambdaContext('occasions-scheduler', 60_000),
+      ).finally(() => {
+        passesInFlight.delete(pass);
+        saveClockInstant(config.dataDir, clock.now());
+      });
+      passesInFlight.add(pass);
+      return pass;
+    };
+    const tickInBackground = (): void => {
+      tick().catch((error: unknown) => {
+        logger.error('scheduler pass failed', { error });
+      });
+    };
+
+    const workerHandler = createWorkerHandler(() => Promise.resolve(pipeline));
+    const poller = startSqsPoller({
+      client: sqs,
+      queueUrl: queues.queueUrl,
+      queueArn: queues.queueArn,
+      handler: (event, context) => workerHandler(event, context),
+      deliverEveryBatchTwice: options.faults?.deliverEveryMessageTwice ?? false,
+      concurrency: POLLER_CONCURRENCY,
+      batchSize: 10,
+      functionTimeoutMs: WORKER_TIMEOUT_MS,
+      onError: (error) => {
+        logger.warn('worker batch failed; its messages come back after the visibility timeout', { error });
+      },
+    });
+    stoppers.push(async () => {
+      await poller.stop();
+      await Promise.allSettled([...passesInFlight]);
+    });
+
+    const drain = async (timeoutMs: number): Promise<DrainResult> => {
+      const deadline = systemClock.now() + timeoutMs;
+      for (;;) {
+        await Promise.allSettled([...passesInFlight]);
+        const main = sqsServer.stats(LOCAL_QUEUE);
+        const idle = main.visible === 0 && main.inFlight === 0 && poller.busy() === 0;
+        if (idle || systemClock.now() >= deadline) {
+          const dlq = sqsServer.stats(LOCAL_DLQ);
+          return {
+            delivered: countSinceStart('NotificationDelivered'),
+            failed: countSinceStart('NotificationFailed'),
+            pending: main.visible + main.inFlight + main.delayed,
+            dlq: dlq.visible + dlq.inFlight + dlq.delayed,
+          };
+        }
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    };
+
+    const apiHandler = createApiHandler({
+      manageUsers: new ManageUsers({
+        users: new DynamoUserRepository({
+          client: doc,
+          tableName: LOCAL_TABLE,
+          dueShards: DEFAULT_DUE_SHARDS,
+        }),
+        clock,
+      }),
+      extraRoutes: localRoutes({
+        clock,
+        onClockJump: tickInBackground,
+        tick,
+        drain,
+        sinkItems: () => sink.items(),
+      }),
+    });
+    const api = createApiGatewayAdapter({
+      handler: apiHandler,
+      authorize: (apiKey) => Promise.resolve(isAuthorizedApiKey(apiKey, secrets.adminApiKey)),
+      clock,
+    });
+    dispatch = (req, res) =>
+      // The receiver authenticates webhooks by their signature, not by the admin key.
+      req.method === 'POST' && req.url?.split('?')[0] === '/_local/sink'
+        ? sink.handle(req, res)
+        : api(req, res);
+
+    // The timer's passes never overlap each other (an explicit tick may still run beside one).
+    let timerPass: Promise<unknown> | undefined;
+    const timerTick = (): void => {
+      timerPass ??= tick()
+        .catch((error: unknown) => {
+          logger.error('scheduler pass failed', { error });
+        })
+        .finally(() => {
+          timerPass = undefined;
+        });
+    };
+    const timer = setInterval(timerTick, timerPeriodMs(clock.realDelayFor(config.tickSeconds * 1000)));
+    stoppers.push(() => {
+      clearInterval(timer);
+      saveClockInstant(config.dataDir, clock.now());
+    });
+
+    let stopping: Promise<void> | undefined;
+    return {
+      url,
+      adminApiKey: secrets.adminApiKey,
+      webhookSecret: secrets.webhookSecret,
+      generatedSecrets: secrets.generated,
+      clock,
+      tick,
+      drain,
+      stop: () => (stopping ??= stopAll()),
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+/** setInterval fires at once for periods beyond 2^31-1 ms; a longer period means "practically never". */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const timerPeriodMs = (realMs: number): number => Math.min(MAX_TIMER_MS, Math.max(50, realMs));
+
+async function createQueues(
+  sqs: SQSClient,
+): Promise<{ queueUrl: string; queueArn: string; deadLetterQueueUrl: string }> {
+  const dlq = await sqs.send(
+    new CreateQueueCommand({
+      QueueName: LOCAL_DLQ,
+      Attributes: { MessageRetentionPeriod: String(14 * 86_400) },
+    }),
+  );
+  const dlqArn = await queueArn(sqs, dlq.QueueUrl ?? '');
+  const main = await sqs.send(
+    new CreateQueueCommand({
+      QueueName: LOCAL_QUEUE,
+      Attributes: {
+        VisibilityTimeout: String((6 * WORKER_TIMEOUT_MS) / 1000),
+        MessageRetentionPeriod: String(4 * 86_400),
+        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: MAX_RECEIVE_COUNT }),
+      },
+    }),
+  );
+  return {
+    queueUrl: main.QueueUrl ?? '',
+    queueArn: await queueArn(sqs, main.QueueUrl ?? ''),
+    deadLetterQueueUrl: dlq.QueueUrl ?? '',
+  };
+}
+
+async function queueArn(sqs: SQSClient, queueUrl: string): Promise<string> {
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
+  );
+  const arn = Attributes?.QueueArn;
+  if (!arn) throw new Error(`queue ${queueUrl} has no ARN`);
+  return arn;
+}

@@ -1,0 +1,188 @@
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '#commons/clock';
+import { DynamoOccurrenceRepository } from '#adapters/dynamodb/dynamo-occurrence-repository';
+import { DynamoDueIndex, DynamoWatermarkStore } from '#adapters/dynamodb/dynamo-scheduler-state';
+import { DynamoUserRepository } from '#adapters/dynamodb/dynamo-user-repository';
+import { EventBridgePublisher } from '#adapters/eventbridge/eventbridge-publisher';
+import { SqsNotificationQueue } from '#adapters/sqs/sqs-notification-queue';
+import { occurrenceId } from '#domain/occurrence-id';
+import { startEventBridgeRecorder } from '#local/eventbridge-recorder';
+import { startSqsServer, type SqsServer } from '#local/sqs/sqs-server';
+import { ManageUsers } from '#use-cases/manage-users.use-case';
+import { ScheduleDueOccurrences, type SchedulerSettings } from '#use-cases/schedule-due.use-case';
+import { startTestTable, type TestTable } from '../support/dynamodb';
+
+const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+const HOUR = 3_600_000;
+
+describe('a scheduler pass against DynamoDB and SQS', () => {
+  let table: TestTable;
+  let clock: ManualClock;
+  let sqsServer: SqsServer;
+  let sqs: SQSClient;
+  let queueUrl: string;
+  let recorder: Awaited<ReturnType<typeof startEventBridgeRecorder>>;
+  let eventBridge: EventBridgeClient;
+  let manageUsers: ManageUsers;
+
+  beforeEach(async () => {
+    table = await startTestTable();
+    clock = new ManualClock(Date.parse('2027-04-01T00:00:00Z'));
+    sqsServer = await startSqsServer({ clock });
+    sqs = new SQSClient({ endpoint: sqsServer.endpoint, region: 'us-east-1', credentials });
+    queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'notifications' }))).QueueUrl ?? '';
+    recorder = await startEventBridgeRecorder({ clock });
+    eventBridge = new EventBridgeClient({ endpoint: recorder.endpoint, region: 'us-east-1', credentials });
+    manageUsers = new ManageUsers({ users: users(), clock });
+  });
+
+  afterEach(async () => {
+    sqs.destroy();
+    eventBridge.destroy();
+    await sqsServer.stop();
+    await recorder.stop();
+    await table.stop();
+  });
+
+  const users = () =>
+    new DynamoUserRepository({ client: table.doc, tableName: table.tableName, dueShards: 8 });
+  const occurrences = () => new DynamoOccurrenceRepository({ client: table.doc, tableName: table.tableName });
+  const scheduler = (settings: Partial<SchedulerSettings> = {}, client: SQSClient = sqs) =>
+    new ScheduleDueOccurrences({
+      clock,
+      dueIndex: new DynamoDueIndex({
+        client: table.doc,
+        tableName: table.tableName,
+        shards: 8,
+        pageSize: 25,
+      }),
+      watermarks: new DynamoWatermarkStore({ client: table.doc, tableName: table.tableName }),
+      users: users(),
+      occurrences: occurrences(),
+      queue: new SqsNotificationQueue({ client, queueUrl, deadLetterQueueUrl: queueUrl }),
+      events: new EventBridgePublisher({ client: eventBridge, eventBusName: 'occasions' }),
+      settings,
+    });
+
+  const queued = async (): Promise<number> => {
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
+    );
+    return Number(Attributes?.ApproximateNumberOfMessages);
+  };
+
+  const createUsers = async (count: number, birthday = '1990-04-02', timezone = 'UTC') => {
+    const created = [];
+    for (let index = 0; index < count; index += 1) {
+      created.push(
+        await manageUsers.create(
+          { firstName: `User${index}`, lastName: 'Test', birthday, timezone },
+          `req-${index}`,
+        ),
+      );
+    }
+    return created;
+  };
+
+  it('given due users spread over shards, when a pass runs, then each is enqueued once and the next pass finds nothing', async () => {
+    await createUsers(60);
+    clock.set(Date.parse('2027-04-02T09:00:00Z'));
+    const first = await scheduler().run();
+    expect(first).toMatchObject({ due: 60, enqueued: 60, pending: 0, skipped: 0 });
+    expect(first.watermark).toBe(clock.now());
+    expect(await queued()).toBe(60);
+
+    clock.advance(60_000);
+    const second = await scheduler().run();
+    expect(second).toMatchObject({ due: 0, enqueued: 0 });
+    expect(await queued()).toBe(60);
+  });
+
+  it('given the users are not due yet, when a pass runs, then nothing is enqueued and the watermark moves to now', async () => {
+    await createUsers(3);
+    clock.set(Date.parse('2027-04-02T08:59:59Z'));
+    expect(await scheduler().run()).toMatchObject({ due: 0, enqueued: 0, watermark: clock.now() });
+  });
+
+  it('given three passes at once, then every due user is enqueued exactly once', async () => {
+    await createUsers(40);
+    clock.set(Date.parse('2027-04-02T09:00:00Z'));
+    const results = await Promise.all([scheduler().run(), scheduler().run(), scheduler().run()]);
+    expect(results.reduce((sum, result) => sum + result.enqueued, 0)).toBe(40);
+    expect(await queued()).toBe(40);
+  });
+
+  it('given SQS is unreachable, when a pass runs, then nothing moves on, and a later pass sends each once', async () => {
+    const [user] = await createUsers(1);
+    clock.set(Date.parse('2027-04-02T09:00:00Z'));
+    const deadSqs = new SQSClient({
+      endpoint: 'http://127.0.0.1:9',
+      region: 'us-east-1',
+      credentials,
+      maxAttempts: 1,
+    });
+    const failed = await scheduler({}, deadSqs).run();
+    deadSqs.destroy();
+    expect(failed).toMatchObject({ due: 1, enqueued: 0, pending: 1 });
+    expect(failed.watermark).toBeLessThanOrEqual(Date.parse('2027-04-02T09:00:00Z'));
+    expect((await users().get(user!.id))?.schedule?.localDate).toBe('2027-04-02');
+
+    // Within the claim lease the dead pass's occurrence is left alone; after it, it is sent.
+    clock.advance(30_000);
+    expect(await scheduler().run()).toMatchObject({ enqueued: 0, pending: 1 });
+    clock.advance(60_000);
+    expect(await scheduler().run()).toMatchObject({ enqueued: 1, pending: 0 });
+    expect(await queued()).toBe(1);
+    expect((await users().get(user!.id))?.schedule?.localDate).toBe('2028-04-02');
+  });
+
+  it('given a day of downtime, when the scheduler comes back, then the missed users are enqueued, not skipped', async () => {
+    await createUsers(5);
+    clock.set(Date.parse('2027-04-01T12:00:00Z'));
+    await scheduler().run();
+    clock.set(Date.parse('2027-04-03T08:00:00Z')); // 23 hours late
+    expect(await scheduler().run()).toMatchObject({ due: 5, enqueued: 5, skipped: 0 });
+  });
+
+  it('given downtime beyond the maximum lateness, then the occurrence is skipped, kept and announced', async () => {
+    const [user] = await createUsers(1);
+    clock.set(Date.parse('2027-04-01T12:00:00Z'));
+    await scheduler().run();
+    clock.set(Date.parse('2027-04-05T12:00:00Z'));
+    expect(await scheduler({ maxLatenessMs: 48 * HOUR }).run()).toMatchObject({
+      due: 1,
+      enqueued: 0,
+      skipped: 1,
+    });
+    expect(await queued()).toBe(0);
+    const occurrence = await occurrences().get(occurrenceId(user!.id, 'birthday', '2027-04-02'));
+    expect(occurrence?.status).toBe('skipped');
+    expect(recorder.events().map((event) => event.detailType)).toEqual(['NotificationSkipped']);
+    expect((await users().get(user!.id))?.schedule?.localDate).toBe('2028-04-02');
+  });
+
+  it('given more due users than one pass may take, then the watermark stays behind until all are enqueued', async () => {
+    await createUsers(30);
+    clock.set(Date.parse('2027-04-02T09:30:00Z'));
+    const first = await scheduler({ maxItemsPerPass: 10 }).run();
+    expect(first.enqueued).toBeLessThanOrEqual(10);
+    expect(first.watermark).toBeLessThan(clock.now());
+    let total = first.enqueued;
+    for (let pass = 0; pass < 10 && total < 30; pass += 1) {
+      clock.advance(60_000);
+      total += (await scheduler({ maxItemsPerPass: 10 }).run()).enqueued;
+    }
+    expect(total).toBe(30);
+    expect(await queued()).toBe(30);
+  });
+
+  it('given a user rescheduled before the due instant, then the pass leaves it for its new date', async () => {
+    const [user] = await createUsers(1);
+    clock.set(Date.parse('2027-04-02T09:00:00Z'));
+    await manageUsers.patch(user!.id, { birthday: '1990-05-02' }, 'req-edit');
+    await scheduler().run();
+    expect((await users().get(user!.id))?.schedule?.localDate).toBe('2027-05-02');
+  });
+});

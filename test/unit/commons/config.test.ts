@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, apiConfigSpec, authorizerConfigSpec, parseConfig } from '#commons/config';
+
+describe('parseConfig', () => {
+  it('given every variable, then a typed config', () => {
+    expect(parseConfig(apiConfigSpec, { TABLE_NAME: 'occasions', DUE_SHARDS: '8' })).toEqual({
+      tableName: 'occasions',
+      dueShards: 8,
+    });
+  });
+
+  it('given missing variables, then one error naming each of them', () => {
+    expect(() => parseConfig(apiConfigSpec, {})).toThrow(ConfigError);
+    expect(() => parseConfig(apiConfigSpec, {})).toThrow(/TABLE_NAME is required.*DUE_SHARDS is required/);
+  });
+
+  it.each(['0', '-1', '1.5', 'eight', '1001', ''])(
+    'given DUE_SHARDS=%j, then an error naming it',
+    (value) => {
+      expect(() => parseConfig(apiConfigSpec, { TABLE_NAME: 't', DUE_SHARDS: value })).toThrow(/DUE_SHARDS/);
+    },
+  );
+
+  it('given a blank ADMIN_API_KEY, then it counts as missing', () => {
+    expect(() => parseConfig(authorizerConfigSpec, { ADMIN_API_KEY: '  ' })).toThrow(
+      /ADMIN_API_KEY is required/,
+    );
+  });
+});
