@@ -100,6 +100,8 @@ export class StatelessStack extends Stack {
       timeout: Duration.seconds(50),
       table: tableAccess,
       sendToQueue: stateful.notificationsQueue,
+      // Occurrences found later than the maximum lateness are announced as NotificationSkipped.
+      putEventsTo: stateful.eventBus,
       environment: { DUE_SHARDS: dueShards },
       // A failed pass is not retried: the next tick, one minute later, resumes from the watermark.
       retryAttempts: 0,

@@ -1,4 +1,4 @@
-import { ConfigError } from '#commons/pipeline-config';
+import { ConfigError } from '#commons/config';
 
 /** The environment of `npm start` (CONTRACT section 2), parsed once. */
 export interface LocalConfig {

@@ -8,11 +8,10 @@ import { join } from 'node:path';
 import { DynamoUserRepository } from '#adapters/dynamodb/dynamo-user-repository';
 import { isAuthorizedApiKey } from '#api/auth';
 import { systemClock } from '#commons/clock';
-import { DEFAULT_RETRY_POLICY } from '#domain/retry-policy';
 import { DEFAULT_DUE_SHARDS } from '#adapters/dynamodb/table-layout';
 import { logger } from '#commons/powertools';
 import { createApiHandler } from '#handlers/api.handler';
-import { buildPipeline, type Pipeline } from '#handlers/pipeline';
+import { buildScheduler, buildWorker } from '#handlers/pipeline';
 import { createSchedulerHandler } from '#handlers/scheduler.handler';
 import { createWorkerHandler } from '#handlers/worker.handler';
 import type { PassResult } from '#use-cases/schedule-due.use-case';
@@ -42,6 +41,9 @@ export const LOCAL_DLQ = 'occasions-notifications-dlq';
 const WORKER_TIMEOUT_MS = 60_000;
 const MAX_RECEIVE_COUNT = 5;
 const POLLER_CONCURRENCY = 4;
+/** The defaults of the AWS functions (MAX_LATENESS_HOURS, WEBHOOK_TIMEOUT_MS). */
+const MAX_LATENESS_MS = 48 * 3_600_000;
+const WEBHOOK_TIMEOUT_MS = 10_000;
 
 /** Faults the runtime can inject, for the tests that prove nothing is lost or sent twice. */
 export interface LocalFaults {
@@ -156,28 +158,27 @@ export async function startLocalRuntime(
       clockRate: config.clockRate,
       dataDir: config.dataDir,
     });
-    const pipeline: Pipeline = buildPipeline({
+    const common = {
       clients: { dynamo: doc, sqs, eventBridge },
       clock,
-      config: {
-        tableName: LOCAL_TABLE,
-        queueUrl: queues.queueUrl,
-        deadLetterQueueUrl: queues.deadLetterQueueUrl,
-        eventBusName: 'occasions',
-        webhookUrl: config.webhookUrl ?? `${url}/_local/sink`,
-        webhookSecret: { value: secrets.webhookSecret },
-        webhookSecretValue: secrets.webhookSecret,
-        dueShards: DEFAULT_DUE_SHARDS,
-        webhookTimeoutMs: 10_000,
-        maxLatenessMs: 48 * 3_600_000,
-        retryPolicy: DEFAULT_RETRY_POLICY,
-      },
+      tableName: LOCAL_TABLE,
+      dueShards: DEFAULT_DUE_SHARDS,
+      queueUrl: queues.queueUrl,
+      eventBusName: 'occasions',
+    };
+    const scheduler = buildScheduler({ ...common, maxLatenessMs: MAX_LATENESS_MS });
+    const worker = buildWorker({
+      ...common,
+      deadLetterQueueUrl: queues.deadLetterQueueUrl,
+      webhookUrl: config.webhookUrl ?? `${url}/_local/sink`,
+      webhookSecret: secrets.webhookSecret,
+      webhookTimeoutMs: WEBHOOK_TIMEOUT_MS,
     });
     stoppers.push(() => {
-      pipeline.shutdown();
+      worker.shutdown();
     });
 
-    const schedulerHandler = createSchedulerHandler(() => Promise.resolve(pipeline.scheduler));
+    const schedulerHandler = createSchedulerHandler(() => Promise.resolve(scheduler));
     const passesInFlight = new Set<Promise<PassResult>>();
     const tick = (): Promise<PassResult> => {
       const pass = schedulerHandler(
@@ -196,7 +197,7 @@ export async function startLocalRuntime(
       });
     };
 
-    const workerHandler = createWorkerHandler(() => Promise.resolve(pipeline));
+    const workerHandler = createWorkerHandler(() => Promise.resolve(worker));
     const poller = startSqsPoller({
       client: sqs,
       queueUrl: queues.queueUrl,

@@ -55,22 +55,57 @@ export function parseConfig<S extends Record<string, EnvReader<unknown>>>(spec: 
   return config as ConfigOf<S>;
 }
 
+/** A variable that may be left out, with the default it then takes. */
+export const withDefault =
+  <T>(read: EnvReader<T>, name: string, fallback: T): EnvReader<T> =>
+  (env) =>
+    env[name]?.trim() ? read(env) : fallback;
+
 /**
- * The admin API function. DUE_SHARDS has no default on purpose: the scheduler reads shards
- * 0..DUE_SHARDS-1, so an API writing with another count would hide users from it.
+ * Every function that touches the table. DUE_SHARDS has no default on purpose: the scheduler
+ * reads shards 0..DUE_SHARDS-1, so an API writing with another count would hide users from it.
  */
-export const apiConfigSpec = {
+const tableSpec = {
   tableName: envString('TABLE_NAME'),
   dueShards: envInteger('DUE_SHARDS', { min: 1, max: 1000 }),
 };
+
+/** The admin API function. */
+export const apiConfigSpec = tableSpec;
 export type ApiConfig = ConfigOf<typeof apiConfigSpec>;
 
-/**
- * The API Gateway authorizer. TODO(secrets): read the key from Secrets Manager
- * (ADMIN_API_KEY_SECRET_ARN, cached per container) once @aws-sdk/client-secrets-manager is a
- * dependency; until then the stack passes it as ADMIN_API_KEY.
- */
+/** The scheduler: reads the due index, sends to the queue, announces skipped occurrences. */
+export const schedulerConfigSpec = {
+  ...tableSpec,
+  queueUrl: envString('QUEUE_URL'),
+  eventBusName: envString('EVENT_BUS_NAME'),
+  maxLatenessHours: withDefault(
+    envInteger('MAX_LATENESS_HOURS', { min: 1, max: 24 * 366 }),
+    'MAX_LATENESS_HOURS',
+    48,
+  ),
+};
+export type SchedulerConfig = ConfigOf<typeof schedulerConfigSpec>;
+
+/** The worker: delivers, re-delays through the queue, parks failures in the DLQ. */
+export const workerConfigSpec = {
+  ...tableSpec,
+  queueUrl: envString('QUEUE_URL'),
+  deadLetterQueueUrl: envString('DLQ_URL'),
+  eventBusName: envString('EVENT_BUS_NAME'),
+  webhookUrl: envString('WEBHOOK_URL'),
+  /** Secrets Manager holds the signing secret; its value never sits in the environment. */
+  webhookSecretArn: envString('WEBHOOK_SECRET_ARN'),
+  webhookTimeoutMs: withDefault(
+    envInteger('WEBHOOK_TIMEOUT_MS', { min: 100, max: 60_000 }),
+    'WEBHOOK_TIMEOUT_MS',
+    10_000,
+  ),
+};
+export type WorkerConfig = ConfigOf<typeof workerConfigSpec>;
+
+/** The API Gateway authorizer: the bootstrap admin key lives in Secrets Manager. */
 export const authorizerConfigSpec = {
-  adminApiKey: envString('ADMIN_API_KEY'),
+  adminApiKeySecretArn: envString('ADMIN_API_KEY_SECRET_ARN'),
 };
 export type AuthorizerConfig = ConfigOf<typeof authorizerConfigSpec>;

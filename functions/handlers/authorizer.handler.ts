@@ -4,6 +4,7 @@ import middy from '@middy/core';
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
 import { isAuthorizedApiKey } from '#api/auth';
 import { headerOf } from '#api/http';
+import { readSecret } from '#commons/clients';
 import { authorizerConfigSpec, parseConfig, type Env } from '#commons/config';
 import { logger, tracer } from '#commons/powertools';
 
@@ -56,7 +57,9 @@ export function allowPolicy(methodArn: string): APIGatewayAuthorizerResult {
  */
 export function createDefaultAuthorizerHandler(env: Env): AuthorizerHandler {
   const config = parseConfig(authorizerConfigSpec, env);
-  return createAuthorizerHandler({ expectedApiKey: () => Promise.resolve(config.adminApiKey) });
+  // Read once per container; the value is never logged nor put in the environment.
+  let key: Promise<string> | undefined;
+  return createAuthorizerHandler({ expectedApiKey: () => (key ??= readSecret(config.adminApiKeySecretArn)) });
 }
 
 let defaultHandler: AuthorizerHandler | undefined;

@@ -1,26 +1,34 @@
 import { awsClients, readSecret } from '#commons/clients';
 import { systemClock } from '#commons/clock';
-import { pipelineConfigFromEnv } from '#commons/pipeline-config';
-import { buildPipeline, type Pipeline } from './pipeline';
+import { parseConfig, schedulerConfigSpec, workerConfigSpec } from '#commons/config';
+import type { ScheduleDueOccurrences } from '#use-cases/schedule-due.use-case';
+import { buildScheduler, buildWorker, type Worker } from './pipeline';
 
-let pipeline: Promise<Pipeline> | undefined;
-
-/**
- * The pipeline as a Lambda container builds it, once, on first use (so importing a handler
- * module for its factory, as the local runtime does, reads no environment).
+/*
+ * The scheduler and the worker as a Lambda container builds them: once, on first use (so
+ * importing a handler module for its factory, as the local runtime does, reads no environment).
  */
-export function awsPipeline(): Promise<Pipeline> {
-  pipeline ??= (async () => {
-    const config = pipelineConfigFromEnv(process.env);
-    const webhookSecretValue =
-      'value' in config.webhookSecret
-        ? config.webhookSecret.value
-        : await readSecret(config.webhookSecret.secretArn);
-    return buildPipeline({
+let scheduler: Promise<ScheduleDueOccurrences> | undefined;
+let worker: Promise<Worker> | undefined;
+
+export function awsScheduler(): Promise<ScheduleDueOccurrences> {
+  scheduler ??= Promise.resolve().then(() => {
+    const config = parseConfig(schedulerConfigSpec, process.env);
+    return buildScheduler({
+      ...config,
       clients: awsClients(),
-      config: { ...config, webhookSecretValue },
       clock: systemClock,
+      maxLatenessMs: config.maxLatenessHours * 3_600_000,
     });
+  });
+  return scheduler;
+}
+
+export function awsWorker(): Promise<Worker> {
+  worker ??= (async () => {
+    const config = parseConfig(workerConfigSpec, process.env);
+    const webhookSecret = await readSecret(config.webhookSecretArn);
+    return buildWorker({ ...config, webhookSecret, clients: awsClients(), clock: systemClock });
   })();
-  return pipeline;
+  return worker;
 }

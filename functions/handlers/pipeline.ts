@@ -3,7 +3,6 @@ import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Clock } from '#commons/clock';
 import { logger } from '#commons/powertools';
-import type { PipelineConfig } from '#commons/pipeline-config';
 import { DynamoCircuitStateStore } from '#adapters/circuit/circuit-state-store';
 import { SharedCircuitBreaker } from '#adapters/circuit/shared-circuit-breaker';
 import { DynamoOccurrenceRepository } from '#adapters/dynamodb/dynamo-occurrence-repository';
@@ -12,6 +11,7 @@ import { DynamoUserRepository } from '#adapters/dynamodb/dynamo-user-repository'
 import { EventBridgePublisher } from '#adapters/eventbridge/eventbridge-publisher';
 import { SqsNotificationQueue } from '#adapters/sqs/sqs-notification-queue';
 import { HttpWebhookSender } from '#adapters/webhook/http-webhook-sender';
+import { DEFAULT_RETRY_POLICY, validateRetryPolicy, type RetryPolicy } from '#domain/retry-policy';
 import type { CircuitTransition } from '#ports/circuit-breaker';
 import type { EventPublisher } from '#ports/event-publisher';
 import { DeliverOccurrence } from '#use-cases/deliver-occurrence.use-case';
@@ -23,36 +23,62 @@ export interface PipelineClients {
   eventBridge: EventBridgeClient;
 }
 
-export interface Pipeline {
-  scheduler: ScheduleDueOccurrences;
+interface Common {
+  clients: PipelineClients;
+  clock: Clock;
+  tableName: string;
+  dueShards: number;
+  queueUrl: string;
+  eventBusName: string;
+}
+
+/**
+ * The composition roots of the scheduler and the worker: the same wiring in AWS (system clock,
+ * real endpoints) and in the local runtime (simulated clock, local stand-ins).
+ */
+export function buildScheduler(
+  options: Common & { maxLatenessMs: number; settings?: Partial<SchedulerSettings> },
+): ScheduleDueOccurrences {
+  const table = { client: options.clients.dynamo, tableName: options.tableName };
+  return new ScheduleDueOccurrences({
+    clock: options.clock,
+    dueIndex: new DynamoDueIndex({ ...table, shards: options.dueShards }),
+    watermarks: new DynamoWatermarkStore(table),
+    users: new DynamoUserRepository({ ...table, dueShards: options.dueShards }),
+    occurrences: new DynamoOccurrenceRepository(table),
+    queue: new SqsNotificationQueue({ client: options.clients.sqs, queueUrl: options.queueUrl }),
+    events: new EventBridgePublisher({
+      client: options.clients.eventBridge,
+      eventBusName: options.eventBusName,
+    }),
+    settings: { maxLatenessMs: options.maxLatenessMs, ...options.settings },
+  });
+}
+
+export interface Worker {
   deliver: DeliverOccurrence;
   publisher: EventPublisher;
   /** Stops the breaker's timers (local runtime shutdown). */
   shutdown(): void;
 }
 
-/**
- * The composition root of the scheduler and the worker: the same wiring in AWS (system clock,
- * real endpoints) and in the local runtime (simulated clock, local stand-ins).
- */
-export function buildPipeline(options: {
-  clients: PipelineClients;
-  config: PipelineConfig & { webhookSecretValue: string };
-  clock: Clock;
-  schedulerSettings?: Partial<SchedulerSettings>;
-}): Pipeline {
-  const { clients, config, clock } = options;
-  const table = { client: clients.dynamo, tableName: config.tableName };
-  const users = new DynamoUserRepository({ ...table, dueShards: config.dueShards });
-  const occurrences = new DynamoOccurrenceRepository(table);
-  const queue = new SqsNotificationQueue({
-    client: clients.sqs,
-    queueUrl: config.queueUrl,
-    deadLetterQueueUrl: config.deadLetterQueueUrl,
-  });
+export function buildWorker(
+  options: Common & {
+    deadLetterQueueUrl: string;
+    webhookUrl: string;
+    webhookSecret: string;
+    webhookTimeoutMs: number;
+    retryPolicy?: RetryPolicy;
+  },
+): Worker {
+  const { clients, clock } = options;
+  const retryPolicy = options.retryPolicy ?? DEFAULT_RETRY_POLICY;
+  const problems = validateRetryPolicy(retryPolicy);
+  if (problems.length > 0) throw new Error(`invalid retry policy: ${problems.join('; ')}`);
+  const table = { client: clients.dynamo, tableName: options.tableName };
   const publisher = new EventBridgePublisher({
     client: clients.eventBridge,
-    eventBusName: config.eventBusName,
+    eventBusName: options.eventBusName,
   });
   const breaker = new SharedCircuitBreaker({
     store: new DynamoCircuitStateStore(table),
@@ -66,34 +92,27 @@ export function buildPipeline(options: {
       },
     },
   });
-  const scheduler = new ScheduleDueOccurrences({
-    clock,
-    dueIndex: new DynamoDueIndex({ ...table, shards: config.dueShards }),
-    watermarks: new DynamoWatermarkStore(table),
-    users,
-    occurrences,
-    queue,
-    events: publisher,
-    settings: { maxLatenessMs: config.maxLatenessMs, ...options.schedulerSettings },
-  });
   const deliver = new DeliverOccurrence({
     clock,
-    users,
-    occurrences,
-    queue,
+    users: new DynamoUserRepository({ ...table, dueShards: options.dueShards }),
+    occurrences: new DynamoOccurrenceRepository(table),
+    queue: new SqsNotificationQueue({
+      client: clients.sqs,
+      queueUrl: options.queueUrl,
+      deadLetterQueueUrl: options.deadLetterQueueUrl,
+    }),
     sender: new HttpWebhookSender({ clock }),
     breaker,
     settings: {
-      webhookUrl: config.webhookUrl,
-      webhookSecret: config.webhookSecretValue,
-      webhookTimeoutMs: config.webhookTimeoutMs,
+      webhookUrl: options.webhookUrl,
+      webhookSecret: options.webhookSecret,
+      webhookTimeoutMs: options.webhookTimeoutMs,
       minimumAttemptMs: 1_000,
-      retryPolicy: config.retryPolicy,
+      retryPolicy,
       leaseMarginMs: 30_000,
     },
   });
   return {
-    scheduler,
     deliver,
     publisher,
     shutdown: () => {

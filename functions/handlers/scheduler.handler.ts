@@ -6,7 +6,7 @@ import middy from '@middy/core';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { logger, MetricName, metrics, tracer } from '#commons/powertools';
 import type { PassResult, ScheduleDueOccurrences } from '#use-cases/schedule-due.use-case';
-import { awsPipeline } from './aws-pipeline';
+import { awsScheduler } from './aws-pipeline';
 
 /** Stop taking new due items when the invocation has less than this left. */
 const STOP_MARGIN_MS = 15_000;
@@ -29,4 +29,4 @@ export function createSchedulerHandler(scheduler: () => Promise<ScheduleDueOccur
     .use(logMetrics(metrics));
 }
 
-export const handler = createSchedulerHandler(async () => (await awsPipeline()).scheduler);
+export const handler = createSchedulerHandler(awsScheduler);

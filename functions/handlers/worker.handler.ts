@@ -9,21 +9,21 @@ import { logger, MetricName, metrics, tracer } from '#commons/powertools';
 import { parseNotificationMessage } from '#adapters/sqs/sqs-notification-queue';
 import type { DomainEvent } from '#ports/event-publisher';
 import type { DeliveryResult } from '#use-cases/deliver-occurrence.use-case';
-import { awsPipeline } from './aws-pipeline';
-import type { Pipeline } from './pipeline';
+import { awsWorker } from './aws-pipeline';
+import type { Worker } from './pipeline';
 
 /**
  * The worker: an SQS batch in, a partial batch response out (only records that must come back
  * through SQS are reported). Domain events of the whole batch go to EventBridge together.
  */
-export function createWorkerHandler(pipeline: () => Promise<Pipeline>) {
+export function createWorkerHandler(worker: () => Promise<Worker>) {
   return middy(
     async (
       event: SQSEvent,
       context: Context,
       options?: { signal?: AbortSignal },
     ): Promise<SQSBatchResponse> => {
-      const { deliver, publisher } = await pipeline();
+      const { deliver, publisher } = await worker();
       const events: DomainEvent[] = [];
       const handleRecord = async (record: SQSRecord): Promise<void> => {
         const message = parseNotificationMessage(record.body);
@@ -83,7 +83,7 @@ function recordMetrics(result: DeliveryResult): void {
 }
 
 /** Domain events are facts already stored; failing to publish them must not re-send webhooks. */
-async function publishEvents(publisher: Pipeline['publisher'], events: DomainEvent[]): Promise<void> {
+async function publishEvents(publisher: Worker['publisher'], events: DomainEvent[]): Promise<void> {
   if (events.length === 0) return;
   try {
     await publisher.publish(events);
@@ -92,4 +92,4 @@ async function publishEvents(publisher: Pipeline['publisher'], events: DomainEve
   }
 }
 
-export const handler = createWorkerHandler(awsPipeline);
+export const handler = createWorkerHandler(awsWorker);

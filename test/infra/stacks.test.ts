@@ -221,7 +221,7 @@ describe('Occasions infrastructure (env dev, defaults)', () => {
 
   describe('functions', () => {
     const expectedEnv = {
-      scheduler: ['DUE_SHARDS', 'QUEUE_URL', 'TABLE_NAME'],
+      scheduler: ['DUE_SHARDS', 'EVENT_BUS_NAME', 'QUEUE_URL', 'TABLE_NAME'],
       worker: [
         'DLQ_URL',
         'DUE_SHARDS',
@@ -333,7 +333,9 @@ describe('Occasions infrastructure (env dev, defaults)', () => {
       const send = ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'];
       const secret = ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'];
       const uniq = (actions: string[]) => [...new Set(actions)].sort();
-      expect(uniq(policyOf(s.stateless.scheduler))).toEqual(uniq([...base, ...table, ...send]));
+      expect(uniq(policyOf(s.stateless.scheduler))).toEqual(
+        uniq([...base, ...table, ...send, 'events:PutEvents']),
+      );
       expect(uniq(policyOf(s.stateless.api))).toEqual(uniq([...base, ...table]));
       expect(uniq(policyOf(s.stateless.authorizer))).toEqual(uniq([...base, ...secret]));
       expect(uniq(policyOf(s.stateless.worker))).toEqual(

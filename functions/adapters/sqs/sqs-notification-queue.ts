@@ -9,7 +9,8 @@ import type { NotificationMessage, NotificationQueue } from '#ports/notification
 interface Options {
   client: SQSClient;
   queueUrl: string;
-  deadLetterQueueUrl: string;
+  /** Only the worker parks messages there; the scheduler has no use (nor permission) for it. */
+  deadLetterQueueUrl?: string;
   /** How often the failed entries of a batch are sent again before giving up on them. */
   batchRetries?: number;
 }
@@ -40,9 +41,11 @@ export class SqsNotificationQueue implements NotificationQueue {
   }
 
   async sendToDeadLetter(message: NotificationMessage, reason: string): Promise<void> {
+    const { deadLetterQueueUrl } = this.options;
+    if (!deadLetterQueueUrl) throw new Error('this queue adapter was built without a dead-letter queue');
     await this.options.client.send(
       new SendMessageCommand({
-        QueueUrl: this.options.deadLetterQueueUrl,
+        QueueUrl: deadLetterQueueUrl,
         MessageBody: JSON.stringify(message),
         MessageAttributes: { reason: { DataType: 'String', StringValue: reason.slice(0, 256) } },
       }),

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, apiConfigSpec, authorizerConfigSpec, parseConfig } from '#commons/config';
+import {
+  ConfigError,
+  apiConfigSpec,
+  authorizerConfigSpec,
+  schedulerConfigSpec,
+  workerConfigSpec,
+  parseConfig,
+} from '#commons/config';
 
 describe('parseConfig', () => {
   it('given every variable, then a typed config', () => {
@@ -21,9 +28,25 @@ describe('parseConfig', () => {
     },
   );
 
-  it('given a blank ADMIN_API_KEY, then it counts as missing', () => {
-    expect(() => parseConfig(authorizerConfigSpec, { ADMIN_API_KEY: '  ' })).toThrow(
-      /ADMIN_API_KEY is required/,
+  it('given a blank ADMIN_API_KEY_SECRET_ARN, then it counts as missing', () => {
+    expect(() => parseConfig(authorizerConfigSpec, { ADMIN_API_KEY_SECRET_ARN: '  ' })).toThrow(
+      /ADMIN_API_KEY_SECRET_ARN is required/,
     );
+  });
+
+  it('given the worker without its webhook settings, then every missing variable is named at once', () => {
+    expect(() => parseConfig(workerConfigSpec, { TABLE_NAME: 't', DUE_SHARDS: '8', QUEUE_URL: 'q' })).toThrow(
+      /DLQ_URL is required.*EVENT_BUS_NAME is required.*WEBHOOK_URL is required.*WEBHOOK_SECRET_ARN is required/,
+    );
+  });
+
+  it('given the scheduler without MAX_LATENESS_HOURS, then it defaults to 48', () => {
+    const config = parseConfig(schedulerConfigSpec, {
+      TABLE_NAME: 't',
+      DUE_SHARDS: '8',
+      QUEUE_URL: 'q',
+      EVENT_BUS_NAME: 'b',
+    });
+    expect(config.maxLatenessHours).toBe(48);
   });
 });
