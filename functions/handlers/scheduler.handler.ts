@@ -16,7 +16,13 @@ export function createSchedulerHandler(scheduler: () => Promise<ScheduleDueOccur
   return middy(async (_event: ScheduledEvent, context: Context): Promise<PassResult> => {
     const result = await (
       await scheduler()
-    ).run({ shouldStop: () => context.getRemainingTimeInMillis() < STOP_MARGIN_MS });
+    ).run({
+      shouldStop: () => context.getRemainingTimeInMillis() < STOP_MARGIN_MS,
+      // One line per occurrence: its id and the x-request-id that scheduled it find every step.
+      onEnqueued: (message) => {
+        logger.info('occurrence enqueued', { ...message });
+      },
+    });
     metrics.addMetric(MetricName.Due, MetricUnit.Count, result.due);
     metrics.addMetric(MetricName.Enqueued, MetricUnit.Count, result.enqueued);
     metrics.addMetric(MetricName.Skipped, MetricUnit.Count, result.skipped);

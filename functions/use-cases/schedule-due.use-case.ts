@@ -65,6 +65,8 @@ interface Dependencies {
 export interface PassOptions {
   /** Gives up early (the Lambda's remaining time); the watermark stays behind what is left. */
   shouldStop?: () => boolean;
+  /** Hears of every message the queue accepted (the handler logs each with its correlation id). */
+  onEnqueued?: (message: NotificationMessage) => void;
 }
 
 /** What to do with one due item after its occurrence has been looked at. */
@@ -144,11 +146,15 @@ export class ScheduleDueOccurrences {
         return;
       }
       pass.due += page.length;
-      await this.handlePage(page, pass);
+      await this.handlePage(page, pass, options);
     }
   }
 
-  private async handlePage(page: readonly StoredUser[], pass: PassState): Promise<void> {
+  private async handlePage(
+    page: readonly StoredUser[],
+    pass: PassState,
+    options: PassOptions,
+  ): Promise<void> {
     const { now } = pass;
     const leaveBehind = (dueAt: number): void => {
       pass.pending += 1;
@@ -176,6 +182,7 @@ export class ScheduleDueOccurrences {
       if (unsent.has(message.occurrenceId)) leaveBehind(user.schedule?.dueAt ?? now);
       else {
         pass.enqueued += 1;
+        options.onEnqueued?.(message);
         toAdvance.push(user);
       }
     }
