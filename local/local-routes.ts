@@ -17,8 +17,8 @@ export interface DrainResult {
 
 export interface LocalControls {
   clock: SimulatedClock;
-  /** Called after the clock jumps; the runtime runs a scheduler pass, as the timer would. */
-  onClockJump: () => void;
+  /** Moves the clock forward (between worker invocations) and runs a pass, as the timer would. */
+  jumpClock: (instant: number) => Promise<void>;
   tick(): Promise<{ due: number; enqueued: number }>;
   drain(timeoutMs: number): Promise<DrainResult>;
   sinkItems(): readonly SinkItem[];
@@ -37,17 +37,16 @@ export function localRoutes(controls: LocalControls): Route[] {
     {
       method: 'POST',
       path: '/_local/clock',
-      handler: ({ event }) => {
+      handler: async ({ event }) => {
         const body = parseJsonBody(event, ClockBody);
         try {
-          controls.clock.set(Date.parse(body.now));
+          await controls.jumpClock(Date.parse(body.now));
         } catch (error) {
           if (error instanceof ClockBackwardsError)
             throw new ProblemError(problem('conflict', error.message));
           throw error;
         }
-        controls.onClockJump();
-        return Promise.resolve(json(200, now()));
+        return json(200, now());
       },
     },
     {

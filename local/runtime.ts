@@ -1,5 +1,10 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  SetQueueAttributesCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import type { ScheduledEvent } from 'aws-lambda';
 import { mkdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -106,7 +111,7 @@ export async function startLocalRuntime(
     stoppers.push(() => {
       sqs.destroy();
     });
-    const queues = await createQueues(sqs);
+    const queues = await createQueues(sqs, config.clockRate);
 
     const recorder = await startEventBridgeRecorder({ dataDir: join(config.dataDir, 'events'), clock });
     stoppers.push(() => recorder.stop());
@@ -173,6 +178,7 @@ export async function startLocalRuntime(
       webhookUrl: config.webhookUrl ?? `${url}/_local/sink`,
       webhookSecret: secrets.webhookSecret,
       webhookTimeoutMs: WEBHOOK_TIMEOUT_MS,
+      timeScale: config.clockRate,
     });
     stoppers.push(() => {
       worker.shutdown();
@@ -246,7 +252,18 @@ export async function startLocalRuntime(
       }),
       extraRoutes: localRoutes({
         clock,
-        onClockJump: tickInBackground,
+        jumpClock: async (instant) => {
+          // No delivery is in flight across a jump: its lease and visibility would expire at once.
+          await poller.pause();
+          try {
+            clock.set(instant);
+          } finally {
+            poller.resume();
+          }
+          saveClockInstant(config.dataDir, clock.now());
+          // Time passed: run the pass the timer would have run.
+          tickInBackground();
+        },
         tick,
         drain,
         sinkItems: () => sink.items(),
@@ -301,31 +318,37 @@ export async function startLocalRuntime(
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const timerPeriodMs = (realMs: number): number => Math.min(MAX_TIMER_MS, Math.max(50, realMs));
 
+/** SQS's maximum visibility timeout, in seconds. */
+const MAX_VISIBILITY_SECONDS = 43_200;
+
 async function createQueues(
   sqs: SQSClient,
+  clockRate: number,
 ): Promise<{ queueUrl: string; queueArn: string; deadLetterQueueUrl: string }> {
-  const dlq = await sqs.send(
-    new CreateQueueCommand({
-      QueueName: LOCAL_DLQ,
-      Attributes: { MessageRetentionPeriod: String(14 * 86_400) },
-    }),
-  );
-  const dlqArn = await queueArn(sqs, dlq.QueueUrl ?? '');
-  const main = await sqs.send(
-    new CreateQueueCommand({
-      QueueName: LOCAL_QUEUE,
-      Attributes: {
-        VisibilityTimeout: String((6 * WORKER_TIMEOUT_MS) / 1000),
-        MessageRetentionPeriod: String(4 * 86_400),
-        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: MAX_RECEIVE_COUNT }),
-      },
-    }),
-  );
-  return {
-    queueUrl: main.QueueUrl ?? '',
-    queueArn: await queueArn(sqs, main.QueueUrl ?? ''),
-    deadLetterQueueUrl: dlq.QueueUrl ?? '',
-  };
+  // Create by name, then set the attributes: a restart with another CLOCK_RATE changes them,
+  // and CreateQueue with different attributes is refused (as in AWS).
+  const dlqUrl = await createOrUpdateQueue(sqs, LOCAL_DLQ, { MessageRetentionPeriod: String(14 * 86_400) });
+  const dlqArn = await queueArn(sqs, dlqUrl);
+  const mainUrl = await createOrUpdateQueue(sqs, LOCAL_QUEUE, {
+    // Six worker timeouts of real time, as in AWS; on a faster clock that is more clock time.
+    VisibilityTimeout: String(
+      Math.min(MAX_VISIBILITY_SECONDS, Math.ceil((6 * WORKER_TIMEOUT_MS * clockRate) / 1000)),
+    ),
+    MessageRetentionPeriod: String(4 * 86_400),
+    RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: MAX_RECEIVE_COUNT }),
+  });
+  return { queueUrl: mainUrl, queueArn: await queueArn(sqs, mainUrl), deadLetterQueueUrl: dlqUrl };
+}
+
+async function createOrUpdateQueue(
+  sqs: SQSClient,
+  name: string,
+  attributes: Record<string, string>,
+): Promise<string> {
+  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name }));
+  if (!QueueUrl) throw new Error(`queue ${name} has no URL`);
+  await sqs.send(new SetQueueAttributesCommand({ QueueUrl, Attributes: attributes }));
+  return QueueUrl;
 }
 
 async function queueArn(sqs: SQSClient, queueUrl: string): Promise<string> {

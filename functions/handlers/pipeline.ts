@@ -69,6 +69,8 @@ export function buildWorker(
     webhookSecret: string;
     webhookTimeoutMs: number;
     retryPolicy?: RetryPolicy;
+    /** Clock ms per real ms; only the local runtime runs its clock faster. */
+    timeScale?: number;
   },
 ): Worker {
   const { clients, clock } = options;
@@ -110,6 +112,7 @@ export function buildWorker(
       minimumAttemptMs: 1_000,
       retryPolicy,
       leaseMarginMs: 30_000,
+      timeScale: options.timeScale ?? 1,
     },
   });
   return {

@@ -31,6 +31,11 @@ export interface DeliverySettings {
   retryPolicy: RetryPolicy;
   /** How long a claim protects an attempt in flight; longer than any attempt can take. */
   leaseMarginMs: number;
+  /**
+   * Clock milliseconds per real millisecond (1 in AWS). An attempt takes real time, so a
+   * local clock running faster must stretch the lease, or it would expire mid-attempt.
+   */
+  timeScale?: number;
 }
 
 /** What became of one message; the handler turns these into metrics. */
@@ -104,7 +109,8 @@ export class DeliverOccurrence {
     if (timeoutMs < this.deps.settings.minimumAttemptMs) throw new TryAgainLaterError('too little time left');
 
     const owner = randomUUID();
-    const claimed = claim(occurrence, owner, now, timeoutMs + this.deps.settings.leaseMarginMs);
+    const leaseMs = (timeoutMs + this.deps.settings.leaseMarginMs) * (this.deps.settings.timeScale ?? 1);
+    const claimed = claim(occurrence, owner, now, leaseMs);
     if (!(await occurrences.save(claimed))) {
       // Lost the race to a concurrent copy of this message: it decides; look again after it.
       return this.waitAndComeBack(message, claimed.leaseUntil ?? now, 'leased');

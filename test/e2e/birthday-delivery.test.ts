@@ -233,6 +233,22 @@ describe('birthday webhooks through the local runtime', () => {
     expect(got[0]!.body.data.timezone).toBe('Europe/Berlin');
   });
 
+  it('given a clock running 3600 times faster and a slow receiver, then the attempt keeps its claim and one webhook arrives', async () => {
+    service = await startTestService({
+      clockStart: '2027-12-01T00:00:00Z',
+      webhookUrl: receiver.url,
+      extraEnv: { CLOCK_RATE: '3600' },
+    });
+    const user = await createUser('1960-12-12', 'UTC');
+    // 300 ms of real time is 18 simulated minutes: far beyond an unscaled lease or visibility.
+    receiver.replyWith({ status: 204, delayMs: 300 });
+    await service.setClock('2027-12-12T09:00:00Z');
+    await service.tick();
+    await service.drain();
+    expect(receiver.requests).toHaveLength(1);
+    expect(receiver.accepted(user.id)).toHaveLength(1);
+  });
+
   it('given a restart while a retry is pending, then the webhook is still delivered once', async () => {
     await start('2027-12-01T00:00:00Z');
     const user = await createUser('1960-12-12', 'UTC');

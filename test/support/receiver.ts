@@ -27,6 +27,8 @@ export interface ReceivedWebhook {
 export interface Reply {
   status: number;
   headers?: Record<string, string>;
+  /** Real milliseconds to wait before answering (a slow receiver). */
+  delayMs?: number;
 }
 
 /**
@@ -51,11 +53,13 @@ export class TestReceiver {
         body: JSON.parse(rawBody) as ReceivedWebhook['body'],
         status: 0,
       };
-      const { status, headers } = this.reply(request);
+      const { status, headers, delayMs = 0 } = this.reply(request);
       request.status = status;
       this.requests.push(request);
-      res.writeHead(status, headers);
-      res.end(status >= 400 ? 'receiver says no' : '');
+      setTimeout(() => {
+        res.writeHead(status, headers);
+        res.end(status >= 400 ? 'receiver says no' : '');
+      }, delayMs);
     });
   });
 

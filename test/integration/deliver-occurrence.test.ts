@@ -1,0 +1,757 @@
+import {
+  CreateQueueCommand,
+  DeleteMessageCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+  type Message,
+} from '@aws-sdk/client-sqs';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { SQSEvent } from 'aws-lambda';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { DynamoCircuitStateStore } from '#adapters/circuit/circuit-state-store';
+import { DynamoOccurrenceRepository } from '#adapters/dynamodb/dynamo-occurrence-repository';
+import { DynamoUserRepository } from '#adapters/dynamodb/dynamo-user-repository';
+import { parseNotificationMessage } from '#adapters/sqs/sqs-notification-queue';
+import { verifyWebhook } from '#adapters/webhook/signature';
+import { ManualClock } from '#commons/clock';
+import type { Occurrence } from '#domain/occurrence';
+import { occurrenceId } from '#domain/occurrence-id';
+import type { RetryPolicy } from '#domain/retry-policy';
+import type { StoredUser } from '#domain/user';
+import { buildScheduler, buildWorker, type Worker } from '#handlers/pipeline';
+import { createWorkerHandler } from '#handlers/worker.handler';
+import { startEventBridgeRecorder, type EventBridgeRecorder } from '#local/eventbridge-recorder';
+import { lambdaContext } from '#local/lambda-context';
+import { startSqsServer, type SqsServer } from '#local/sqs/sqs-server';
+import type { DomainEvent } from '#ports/event-publisher';
+import type { NotificationMessage } from '#ports/notification-queue';
+import {
+  endpointKeyOf,
+  TryAgainLaterError,
+  type DeliveryResult,
+} from '#use-cases/deliver-occurrence.use-case';
+import { ManageUsers } from '#use-cases/manage-users.use-case';
+import { startTestTable, type TestTable } from '../support/dynamodb';
+import { TestReceiver } from '../support/receiver';
+
+const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+const QUEUE = 'notifications';
+const DLQ = 'notifications-dlq';
+const SECOND = 1_000;
+const MINUTE = 60 * SECOND;
+/** Users are created two weeks ahead; a 1990-06-15 birthday in UTC is due at 09:00Z on 15 June. */
+const START = Date.parse('2027-06-01T00:00:00Z');
+const DUE = Date.parse('2027-06-15T09:00:00Z');
+const LOCAL_DATE = '2027-06-15';
+/** The first step of the default schedule, 5 s, and its ±20 % jitter. */
+const FIRST_RETRY_MIN_MS = 4_000;
+const FIRST_RETRY_MAX_MS = 6_000;
+/** The default circuit options: 5 calls in the window, 50 %, open for 60 s. */
+const VOLUME_THRESHOLD = 5;
+const RESET_TIMEOUT_MS = 60_000;
+
+/** Enough time for an attempt, as a fresh Lambda invocation has. */
+const PLENTY_OF_TIME = 30_000;
+
+interface Received {
+  message: NotificationMessage;
+  raw: Message;
+}
+
+describe('delivering one occurrence against DynamoDB, SQS, EventBridge and a real receiver', () => {
+  let table: TestTable;
+  let clock: ManualClock;
+  let sqsServer: SqsServer;
+  let sqs: SQSClient;
+  let queueUrl: string;
+  let dlqUrl: string;
+  let recorder: EventBridgeRecorder;
+  let eventBridge: EventBridgeClient;
+  let receiver: TestReceiver;
+  let manageUsers: ManageUsers;
+  let occurrences: DynamoOccurrenceRepository;
+  let worker: Worker;
+
+  beforeEach(async () => {
+    table = await startTestTable();
+    clock = new ManualClock(START);
+    sqsServer = await startSqsServer({ clock });
+    sqs = new SQSClient({ endpoint: sqsServer.endpoint, region: 'us-east-1', credentials });
+    queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: QUEUE }))).QueueUrl ?? '';
+    dlqUrl = (await sqs.send(new CreateQueueCommand({ QueueName: DLQ }))).QueueUrl ?? '';
+    recorder = await startEventBridgeRecorder({ clock });
+    eventBridge = new EventBridgeClient({ endpoint: recorder.endpoint, region: 'us-east-1', credentials });
+    receiver = await new TestReceiver().start();
+    manageUsers = new ManageUsers({
+      users: new DynamoUserRepository({ client: table.doc, tableName: table.tableName, dueShards: 8 }),
+      clock,
+    });
+    occurrences = new DynamoOccurrenceRepository({ client: table.doc, tableName: table.tableName });
+    worker = buildWorker({ ...common(), ...workerSettings() });
+  });
+
+  afterEach(async () => {
+    worker.shutdown();
+    sqs.destroy();
+    eventBridge.destroy();
+    await receiver.stop();
+    await sqsServer.stop();
+    await recorder.stop();
+    await table.stop();
+  });
+
+  const common = () => ({
+    clients: { dynamo: table.doc, sqs, eventBridge },
+    clock,
+    tableName: table.tableName,
+    dueShards: 8,
+    queueUrl,
+    eventBusName: 'occasions',
+  });
+
+  const workerSettings = () => ({
+    deadLetterQueueUrl: dlqUrl,
+    webhookUrl: receiver.url,
+    webhookSecret: SECRET,
+    webhookTimeoutMs: 5_000,
+  });
+
+  /** Replaces the worker of this test with one on another retry policy. */
+  const rebuildWorker = (retryPolicy: RetryPolicy): void => {
+    worker.shutdown();
+    worker = buildWorker({ ...common(), ...workerSettings(), retryPolicy });
+  };
+
+  const createUser = (
+    changes: { firstName?: string; birthday?: string; timezone?: string } = {},
+  ): Promise<StoredUser> =>
+    manageUsers.create(
+      {
+        firstName: changes.firstName ?? 'John',
+        lastName: 'Doe',
+        birthday: changes.birthday ?? '1990-06-15',
+        timezone: changes.timezone ?? 'UTC',
+      },
+      'req-create',
+    );
+
+  const idOf = (user: StoredUser): string => occurrenceId(user.id, 'birthday', LOCAL_DATE);
+
+  /** Moves the clock to the due instant and runs one scheduler pass, which creates the occurrences. */
+  const schedulePassAt = async (at: number, expectedEnqueued: number): Promise<void> => {
+    clock.set(at);
+    const pass = await buildScheduler({ ...common(), maxLatenessMs: 48 * 60 * MINUTE }).run();
+    expect(pass.enqueued).toBe(expectedEnqueued);
+  };
+
+  /** Every message visible now on a queue, received with the SDK (and acknowledged unless `keep`). */
+  const receiveAll = async (url: string, options: { keep?: boolean } = {}): Promise<Received[]> => {
+    const received: Received[] = [];
+    for (;;) {
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: url,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: 0,
+          MessageAttributeNames: ['All'],
+          MessageSystemAttributeNames: ['All'],
+        }),
+      );
+      if (Messages.length === 0) return received;
+      for (const raw of Messages) {
+        const message = parseNotificationMessage(raw.Body ?? '');
+        expect(message, raw.Body).toBeDefined();
+        received.push({ message: message!, raw });
+        if (!options.keep) {
+          await sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: raw.ReceiptHandle }));
+        }
+      }
+    }
+  };
+
+  const receiveOne = async (url: string = queueUrl): Promise<NotificationMessage> => {
+    const received = await receiveAll(url);
+    expect(received).toHaveLength(1);
+    return received[0]!.message;
+  };
+
+  const mainQueue = () => sqsServer.stats(QUEUE);
+  const deadLetters = () => sqsServer.stats(DLQ);
+
+  /**
+   * One message through the use case, as the worker handler runs it; the domain events it emits
+   * are published to the EventBridge recorder the way the handler does after the batch.
+   */
+  const handle = async (
+    message: NotificationMessage,
+    remainingMs = PLENTY_OF_TIME,
+  ): Promise<DeliveryResult> => {
+    const emitted: DomainEvent[] = [];
+    const result = await worker.deliver.handle(message, {
+      remainingTimeMs: () => remainingMs,
+      emit: (event) => emitted.push(event),
+    });
+    if (emitted.length > 0) await worker.publisher.publish(emitted);
+    return result;
+  };
+
+  const occurrenceOf = async (user: StoredUser): Promise<Occurrence> => {
+    const occurrence = await occurrences.get(idOf(user));
+    expect(occurrence).toBeDefined();
+    return occurrence!;
+  };
+
+  const eventTypes = (): string[] => recorder.events().map((event) => event.detailType);
+
+  /** A batch of received messages as the SQS event source hands it to the worker Lambda. */
+  const sqsEventOf = (received: readonly Received[]): SQSEvent => ({
+    Records: received.map(({ raw }) => ({
+      messageId: raw.MessageId ?? '',
+      receiptHandle: raw.ReceiptHandle ?? '',
+      body: raw.Body ?? '',
+      attributes: {
+        ApproximateReceiveCount: raw.Attributes?.ApproximateReceiveCount ?? '1',
+        SentTimestamp: raw.Attributes?.SentTimestamp ?? '0',
+        SenderId: 'local',
+        ApproximateFirstReceiveTimestamp: raw.Attributes?.ApproximateFirstReceiveTimestamp ?? '0',
+      },
+      messageAttributes: {},
+      md5OfBody: raw.MD5OfBody ?? '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: `arn:aws:sqs:us-east-1:000000000000:${QUEUE}`,
+      awsRegion: 'us-east-1',
+    })),
+  });
+
+  describe('given a receiver answering 2xx', () => {
+    it('when the due message is handled, then it is delivered once, logged, announced and verifiably signed', async () => {
+      const user = await createUser();
+      await schedulePassAt(DUE, 1);
+      const message = await receiveOne();
+      expect(message).toMatchObject({ occurrenceId: idOf(user), userId: user.id });
+
+      const result = await handle(message);
+
+      expect(result).toEqual({ kind: 'delivered', latenessMs: 0 });
+      expect(await occurrenceOf(user)).toMatchObject({
+        status: 'delivered',
+        deliveredAt: DUE,
+        attempts: 0,
+        deferrals: 0,
+        attemptSequence: 1,
+      });
+      const attempts = await occurrences.listAttempts(idOf(user));
+      expect(attempts).toHaveLength(1);
+      expect(attempts[0]).toMatchObject({
+        occurrenceId: idOf(user),
+        sequence: 1,
+        at: DUE,
+        outcome: 'delivered',
+        statusCode: 204,
+        trigger: 'scheduled',
+      });
+      expect(attempts[0]!.durationMs).toBeGreaterThanOrEqual(0);
+      expect(Number.isInteger(attempts[0]!.durationMs)).toBe(true);
+
+      const delivered = recorder.events().filter((event) => event.detailType === 'NotificationDelivered');
+      expect(delivered).toHaveLength(1);
+      expect(delivered[0]!.detail).toMatchObject({
+        occurrenceId: idOf(user),
+        userId: user.id,
+        localDate: LOCAL_DATE,
+        statusCode: 204,
+      });
+
+      expect(receiver.requests).toHaveLength(1);
+      const [request] = receiver.requests;
+      expect(request!.webhookId).toBe(idOf(user));
+      expect(request!.webhookTimestamp).toBe(DUE / SECOND);
+      expect(request!.headers['content-type']).toBe('application/json');
+      expect(
+        verifyWebhook(
+          SECRET,
+          {
+            id: request!.webhookId,
+            timestamp: String(request!.webhookTimestamp),
+            signature: request!.signature,
+          },
+          request!.rawBody,
+          clock.now() / SECOND,
+        ),
+      ).toBe(true);
+      expect(
+        verifyWebhook(
+          SECRET,
+          {
+            id: request!.webhookId,
+            timestamp: String(request!.webhookTimestamp),
+            signature: request!.signature,
+          },
+          `${request!.rawBody} `,
+          clock.now() / SECOND,
+        ),
+      ).toBe(false);
+      expect(request!.body).toEqual({
+        type: 'birthday',
+        timestamp: '2027-06-15T09:00:00.000Z',
+        data: {
+          userId: user.id,
+          fullName: 'John Doe',
+          message: "Hey, John Doe it's your birthday",
+          localDate: LOCAL_DATE,
+          timezone: 'UTC',
+          scheduledFor: '2027-06-15T09:00:00.000Z',
+        },
+      });
+      expect(mainQueue()).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
+      expect(deadLetters()).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
+    });
+
+    it('when the worker handler gets the batch, then the record succeeds and the event reaches EventBridge', async () => {
+      const user = await createUser();
+      await schedulePassAt(DUE, 1);
+      const received = await receiveAll(queueUrl, { keep: true });
+      const handler = createWorkerHandler(() => Promise.resolve(worker));
+
+      const response = await handler(sqsEventOf(received), lambdaContext('occasions-worker', 60_000));
+
+      expect(response).toEqual({ batchItemFailures: [] });
+      expect(receiver.accepted(user.id)).toHaveLength(1);
+      expect(eventTypes()).toEqual(['NotificationDelivered']);
+    });
+  });
+
+  describe('given a receiver answering 503', () => {
+    it('when the message is handled, then it is retrying with one attempt and a new message delayed by the first step ±20 %', async () => {
+      const user = await createUser();
+      await schedulePassAt(DUE, 1);
+      const message = await receiveOne();
+      receiver.replyWith({ status: 503 });
+
+      const result = await handle(message);
+
+      const occurrence = await occurrenceOf(user);
+      expect(occurrence).toMatchObject({
+        status: 'retrying',
+        attempts: 1,
+        deferrals: 0,
+        attemptSequence: 1,
+        lastError: 'HTTP 503',
+      });
+      expect(occurrence.leaseOwner).toBeUndefined();
+      const delayMs = occurrence.nextAttemptAt - DUE;
+      expect(delayMs).toBeGreaterThanOrEqual(FIRST_RETRY_MIN_MS);
+      expect(delayMs).toBeLessThanOrEqual(FIRST_RETRY_MAX_MS);
+      expect(result).toEqual({ kind: 'retry-scheduled', inMs: delayMs });
+      expect(await occurrences.listAttempts(idOf(user))).toMatchObject([
+        {
+          sequence: 1,
+          outcome: 'retryable',
+          statusCode: 503,
+          error: 'HTTP 503',
+          responseSnippet: 'receiver says no',
+        },
+      ]);
+      expect(eventTypes()).toEqual([]);
+
+      // The retry is a new delayed message: invisible before its delay, visible after it.
+      expect(mainQueue()).toEqual({ visible: 0, inFlight: 0, delayed: 1 });
+      expect(await receiveAll(queueUrl)).toEqual([]);
+      clock.set(occurrence.nextAttemptAt - 1);
+      expect(await receiveAll(queueUrl)).toEqual([]);
+      clock.set(DUE + Math.ceil(delayMs / SECOND) * SECOND);
+      const retry = await receiveOne();
+      expect(retry).toEqual(message);
+
+      receiver.replyWith({ status: 200 });
+      expect((await handle(retry)).kind).toBe('delivered');
+      expect(await occurrenceOf(user)).toMatchObject({
+        status: 'delivered',
+        attempts: 1,
+        attemptSequence: 2,
+      });
+      expect(receiver.requests.map((request) => request.status)).toEqual([503, 200]);
+      expect(new Set(receiver.requests.map((request) => request.webhookId))).toEqual(new Set([idOf(user)]));
+      expect(deadLetters()).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
+    });
+  });
+
+  describe('given a receiver answering 429 with Retry-After: 120', () => {
+    it('when the message is handled, then it is deferred without using the budget and comes back no sooner than 120 s', async () => {
+      const user = await createUser();
+      await schedulePassAt(DUE, 1);
+      const message = await receiveOne();
+      receiver.replyWith({ status: 429, headers: { 'retry-after': '120' } });
+
+      const result = await handle(message);
+
+      const occurrence = await occurrenceOf(user);
+      expect(occurrence).toMatchObject({
+        status: 'queued',
+        attempts: 0,
+        deferrals: 1,
+        attemptSequence: 1,
+        lastError: 'HTTP 429',
+      });
+      const delayMs = occurrence.nextAttemptAt - DUE;
+      expect(delayMs).toBeGreaterThanOrEqual(120 * SECOND);
+      // Retry-After is a floor, jittered upwards only (by at most 20 %).
+      expect(delayMs).toBeLessThanOrEqual(144 * SECOND);
+      expect(result).toEqual({ kind: 'deferred', inMs: delayMs, reason: 'rate-limited' });
+      expect(await occurrences.listAttempts(idOf(user))).toMatchObject([
+        { sequence: 1, outcome: 'rate-limited', statusCode: 429 },
+      ]);
+
+      expect(mainQueue()).toEqual({ visible: 0, inFlight: 0, delayed: 1 });
+      clock.set(DUE + 120 * SECOND - 1);
+      expect(await receiveAll(queueUrl)).toEqual([]);
+      clock.set(DUE + Math.ceil(delayMs / SECOND) * SECOND);
+      expect(await receiveOne()).toEqual(message);
+      expect(receiver.requests).toHaveLength(1);
+    });
+  });
+
+  describe('given a small retry budget and a receiver that always answers 500', () => {
+    it('when the third attempt fails, then it is failed, parked once in the DLQ and announced', async () => {
+      rebuildWorker({
+        delaysSeconds: [1, 1],
+        jitterRatio: 0,
+        retryAfterMinSeconds: 1,
+        retryAfterMaxSeconds: 10,
+        deferralSeconds: 1,
+      });
+      const user = await createUser();
+      await schedulePassAt(DUE, 1);
+      receiver.replyWith({ status: 500 });
+
+      let message = await receiveOne();
+      expect(await handle(message)).toEqual({ kind: 'retry-scheduled', inMs: SECOND });
+      expect(await occurrenceOf(user)).toMatchObject({ status: 'retrying', attempts: 1 });
+
+      clock.advance(SECOND);
+      message = await receiveOne();
+      expect(await handle(message)).toEqual({ kind: 'retry-scheduled', inMs: SECOND });
+      expect(await occurrenceOf(user)).toMatchObject({ status: 'retrying', attempts: 2 });
+
+      clock.advance(SECOND);
+      message = await receiveOne();
+      const result = await handle(message);
+
+      expect(result).toEqual({ kind: 'failed', reason: 'retries exhausted: HTTP 500' });
+      expect(await occurrenceOf(user)).toMatchObject({
+        status: 'failed',
+        attempts: 3,
+        attemptSequence: 3,
+        lastError: 'retries exhausted: HTTP 500',
+      });
+      expect((await occurrences.listAttempts(idOf(user))).map((attempt) => attempt.statusCode)).toEqual([
+        500, 500, 500,
+      ]);
+      expect(receiver.requests).toHaveLength(3);
+
+      const parked = await receiveAll(dlqUrl);
+      expect(parked).toHaveLength(1);
+      expect(parked[0]!.message.occurrenceId).toBe(idOf(user));
+      expect(parked[0]!.raw.MessageAttributes?.reason?.StringValue).toBe('retries exhausted: HTTP 500');
+      expect(mainQueue()).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
+
+      const failed = recorder.events().filter((event) => event.detailType === 'NotificationFailed');
+      expect(failed).toHaveLength(1);
+      expect(failed[0]!.detail).toMatchObject({ occurrenceId: idOf(user), attempts: 3 });
+    });
+  });
+
+  describe('given a receiver answering 400', () => {
+    it('when the message is handled, then it fails at once into the DLQ and is never retried', async () => {
+      const user = await createUser();
+      await schedulePassAt(DUE, 1);
+      receiver.replyWith({ status: 400 });
+
+      const result = await handle(await receiveOne());
+
+      expect(result).toEqual({ kind: 'failed', reason: 'HTTP 400: HTTP 400' });
+      expect(await occurrenceOf(user)).toMatchObject({ status: 'failed', attempts: 1, attemptSequence: 1 });
+      expect(await occurrences.listAttempts(idOf(user))).toMatchObject([
+        { sequence: 1, outcome: 'permanent', statusCode: 400 },
+      ]);
+      expect(mainQueue()).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
+      expect(deadLetters()).toEqual({ visible: 1, inFlight: 0, delayed: 0 });
+      expect(eventTypes()).toEqual(['NotificationFailed']);
+
+      clock.advance(24 * 60 * MINUTE);
+      expect(await receiveAll(queueUrl)).toEqual([]);
+      expect(receiver.requests).toHaveLength(1);
+    });
+  });
+
+  describe('given an endpoint failing often enough to open its shared circuit', () => {
+    it('then further occurrences are deferred without a POST or their budget, and after the reset timeout one probe closes it', async () => {
+      const users: StoredUser[] = [];
+      for (let index = 0; index < VOLUME_THRESHOLD + 2; index += 1) {
+        users.push(await createUser({ firstName: `User${index}` }));
+      }
+      await schedulePassAt(DUE, users.length);
+      const byId = new Map(
+        (await receiveAll(queueUrl)).map(({ message }) => [message.occurrenceId, message]),
+      );
+      expect(byId.size).toBe(users.length);
+      const messageOf = (user: StoredUser): NotificationMessage => byId.get(idOf(user))!;
+      const failing = users.slice(0, VOLUME_THRESHOLD);
+      const blocked = users.slice(VOLUME_THRESHOLD);
+      const store = new DynamoCircuitStateStore({ client: table.doc, tableName: table.tableName });
+      const endpointKey = endpointKeyOf(receiver.url);
+
+      // Five failed POSTs in the window: the local breaker trips and writes `open` for everyone.
+      receiver.replyWith({ status: 503 });
+      for (const user of failing) expect((await handle(messageOf(user))).kind).toBe('retry-scheduled');
+      const trippedAt = clock.now();
+      expect(receiver.requests).toHaveLength(VOLUME_THRESHOLD);
+      expect(await store.get(endpointKey)).toMatchObject({
+        state: 'open',
+        retryAt: trippedAt + RESET_TIMEOUT_MS,
+      });
+      await vi.waitFor(() => {
+        expect(eventTypes()).toContain('CircuitOpened');
+      });
+
+      // Fresh occurrences: deferred with circuit-open, no POST, no attempt, budget untouched.
+      for (const user of blocked) {
+        expect(await handle(messageOf(user))).toEqual({
+          kind: 'deferred',
+          inMs: RESET_TIMEOUT_MS,
+          reason: 'circuit-open',
+        });
+        expect(await occurrenceOf(user)).toMatchObject({
+          status: 'queued',
+          attempts: 0,
+          deferrals: 1,
+          nextAttemptAt: trippedAt + RESET_TIMEOUT_MS,
+          lastError: 'circuit open',
+        });
+        expect(await occurrences.listAttempts(idOf(user))).toEqual([]);
+      }
+      expect(receiver.requests).toHaveLength(VOLUME_THRESHOLD);
+
+      // The failed ones' retries come back while it is still open: deferred, attempts stay at 1.
+      clock.advance(FIRST_RETRY_MAX_MS);
+      const retries = await receiveAll(queueUrl);
+      expect(retries.map(({ message }) => message.occurrenceId).sort()).toEqual(failing.map(idOf).sort());
+      for (const { message } of retries) {
+        expect(await handle(message)).toMatchObject({ kind: 'deferred', reason: 'circuit-open' });
+      }
+      for (const user of failing) {
+        expect(await occurrenceOf(user)).toMatchObject({ status: 'retrying', attempts: 1, deferrals: 1 });
+      }
+      expect(receiver.requests).toHaveLength(VOLUME_THRESHOLD);
+
+      // Nothing is visible before the reset timeout; at it, every deferred message is.
+      clock.set(trippedAt + RESET_TIMEOUT_MS - 1);
+      expect(await receiveAll(queueUrl)).toEqual([]);
+      clock.set(trippedAt + RESET_TIMEOUT_MS);
+      receiver.replyWith({ status: 204 });
+      const back = await receiveAll(queueUrl);
+      expect(back).toHaveLength(users.length);
+
+      // The first one is the half-open probe: it goes through and closes the circuit.
+      const [probe, ...rest] = back;
+      expect((await handle(probe!.message)).kind).toBe('delivered');
+      expect(receiver.requests).toHaveLength(VOLUME_THRESHOLD + 1);
+      expect(await store.get(endpointKey)).toMatchObject({ state: 'closed', failures: 0 });
+      await vi.waitFor(() => {
+        expect(eventTypes()).toContain('CircuitClosed');
+      });
+
+      for (const { message } of rest) expect((await handle(message)).kind).toBe('delivered');
+      for (const user of users) expect(receiver.accepted(user.id)).toHaveLength(1);
+      for (const user of blocked) {
+        expect(await occurrenceOf(user)).toMatchObject({ status: 'delivered', attempts: 0, deferrals: 1 });
+      }
+      for (const user of failing) {
+        expect(await occurrenceOf(user)).toMatchObject({ status: 'delivered', attempts: 1, deferrals: 1 });
+      }
+      expect(deadLetters()).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
+    });
+  });
+
+  describe('given the user changed after the scheduler pass', () => {
+    it('when the user was deleted, then the occurrence is cancelled and nothing is POSTed', async () => {
+      const user = await createUser();
+      await schedulePassAt(DUE, 1);
+      const message = await receiveOne();
+      await manageUsers.delete(user.id);
+
+      expect(await handle(message)).toEqual({ kind: 'cancelled', reason: 'user deleted' });
+
+      expect(await occurrenceOf(user)).toMatchObject({ status: 'cancelled', statusReason: 'user deleted' });
+      expect(receiver.requests).toHaveLength(0);
+      expect(await occurrences.listAttempts(idOf(user))).toEqual([]);
+      expect(eventTypes()).toEqual(['NotificationCancelled']);
+      expect(mainQueue()).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
+    });
+
+    it('when the birthday changed, then the occurrence is cancelled and nothing is POSTed', async () => {
+      const user = await createUser();
+      await schedulePassAt(DUE, 1);
+      const message = await receiveOne();
+      await manageUsers.patch(user.id, { birthday: '1990-06-20' }, 'req-edit');
+
+      expect(await handle(message)).toEqual({ kind: 'cancelled', reason: 'birthday or time zone changed' });
+
+      expect(await occurrenceOf(user)).toMatchObject({ status: 'cancelled' });
+      expect(receiver.requests).toHaveLength(0);
+      expect(eventTypes()).toEqual(['NotificationCancelled']);
+    });
+
+    it('when the time zone changed, then the occurrence is cancelled and nothing is POSTed', async () => {
+      const user = await createUser();
+      await schedulePassAt(DUE, 1);
+      const message = await receiveOne();
+      await manageUsers.patch(user.id, { timezone: 'America/New_York' }, 'req-edit');
+
+      expect(await handle(message)).toEqual({ kind: 'cancelled', reason: 'birthday or time zone changed' });
+
+      expect(await occurrenceOf(user)).toMatchObject({ status: 'cancelled' });
+      expect(receiver.requests).toHaveLength(0);
+    });
+
+    it('when only the name changed, then it is delivered with the new name', async () => {
+      const user = await createUser();
+      await schedulePassAt(DUE, 1);
+      const message = await receiveOne();
+      await manageUsers.patch(user.id, { firstName: 'Jane' }, 'req-edit');
+
+      expect((await handle(message)).kind).toBe('delivered');
+
+      const got = receiver.accepted(user.id);
+      expect(got).toHaveLength(1);
+      expect(got[0]!.body.data.fullName).toBe('Jane Doe');
+      expect(got[0]!.body.data.message).toBe("Hey, Jane Doe it's your birthday");
+    });
+  });
+
+  describe('given duplicate copies of one message', () => {
+    it('when the same message is handled again after delivery, then the second is ignored and one POST was made', async () => {
+      const user = await createUser();
+      await schedulePassAt(DUE, 1);
+      const message = await receiveOne();
+
+      expect((await handle(message)).kind).toBe('delivered');
+      const delivered = await occurrenceOf(user);
+      expect(await handle(message)).toEqual({ kind: 'ignored', reason: 'already delivered' });
+
+      expect(receiver.requests).toHaveLength(1);
+      expect(await occurrenceOf(user)).toEqual(delivered);
+      expect(mainQueue()).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
+      expect(eventTypes()).toEqual(['NotificationDelivered']);
+    });
+
+    it('when two copies are handled concurrently, then exactly one POST is made, and the leftover copy is dropped later', async () => {
+      const user = await createUser();
+      await schedulePassAt(DUE, 1);
+      const message = await receiveOne();
+
+      const results = await Promise.all([handle(message), handle(message)]);
+
+      expect(receiver.requests).toHaveLength(1);
+      expect(results.filter((result) => result.kind === 'delivered')).toHaveLength(1);
+      const other = results.find((result) => result.kind !== 'delivered');
+      expect(other?.kind === 'ignored' || (other?.kind === 'deferred' && other.reason === 'leased')).toBe(
+        true,
+      );
+      expect(await occurrenceOf(user)).toMatchObject({ status: 'delivered', attemptSequence: 1 });
+
+      // A loser that saw the claim sent itself back for after the lease; that copy is a no-op.
+      clock.advance(2 * MINUTE);
+      for (const { message: copy } of await receiveAll(queueUrl)) {
+        expect(await handle(copy)).toEqual({ kind: 'ignored', reason: 'already delivered' });
+      }
+      expect(receiver.requests).toHaveLength(1);
+      expect(eventTypes()).toEqual(['NotificationDelivered']);
+    });
+
+    it('when a copy arrives before the retry is due, then it is delayed again without a POST', async () => {
+      const user = await createUser();
+      await schedulePassAt(DUE, 1);
+      const message = await receiveOne();
+      receiver.replyWith({ status: 503 });
+      expect((await handle(message)).kind).toBe('retry-scheduled');
+      const retrying = await occurrenceOf(user);
+      receiver.replyWith({ status: 204 });
+
+      // The same message again (SQS delivers at least once) while nextAttemptAt is in the future.
+      clock.advance(SECOND);
+      const early = await handle(message);
+
+      expect(early).toEqual({
+        kind: 'deferred',
+        inMs: retrying.nextAttemptAt - clock.now(),
+        reason: 'not-yet',
+      });
+      expect(receiver.requests).toHaveLength(1);
+      expect(await occurrenceOf(user)).toEqual(retrying);
+      expect(mainQueue()).toEqual({ visible: 0, inFlight: 0, delayed: 2 });
+
+      // Both copies come back once it is due: one delivers, the other is dropped.
+      clock.set(retrying.nextAttemptAt + 2 * SECOND);
+      const copies = await receiveAll(queueUrl);
+      expect(copies).toHaveLength(2);
+      const kinds = [];
+      for (const { message: copy } of copies) kinds.push((await handle(copy)).kind);
+      expect(kinds).toEqual(['delivered', 'ignored']);
+      expect(receiver.accepted(user.id)).toHaveLength(1);
+    });
+  });
+
+  describe('given too little time left in the invocation', () => {
+    it('when the message is handled, then it throws without a POST and the occurrence is unchanged', async () => {
+      const user = await createUser();
+      await schedulePassAt(DUE, 1);
+      const message = await receiveOne();
+      const before = await occurrenceOf(user);
+
+      await expect(handle(message, 500)).rejects.toBeInstanceOf(TryAgainLaterError);
+
+      expect(receiver.requests).toHaveLength(0);
+      expect(await occurrenceOf(user)).toEqual(before);
+      expect(mainQueue()).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
+    });
+
+    it('when the worker handler gets it in a batch, then that record is a batch failure and comes back after the visibility timeout', async () => {
+      const done = await createUser({ firstName: 'Done' });
+      const user = await createUser();
+      await schedulePassAt(DUE, 2);
+      const received = await receiveAll(queueUrl, { keep: true });
+      expect(received).toHaveLength(2);
+      const duplicate = received.find(({ message }) => message.userId === done.id)!;
+      const fresh = received.find(({ message }) => message.userId === user.id)!;
+      // The other record of the batch is a copy of one that was delivered meanwhile: it needs no time.
+      expect((await handle(duplicate.message)).kind).toBe('delivered');
+      const before = await occurrenceOf(user);
+      const handler = createWorkerHandler(() => Promise.resolve(worker));
+      // Under the one-second minimum once the one-second safety margin is taken off.
+      const context = { ...lambdaContext('occasions-worker', 60_000), getRemainingTimeInMillis: () => 1_500 };
+
+      const response = await handler(sqsEventOf([duplicate, fresh]), context);
+
+      expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: fresh.raw.MessageId }] });
+      expect(receiver.requests).toHaveLength(1);
+      expect(receiver.accepted(user.id)).toHaveLength(0);
+      expect(await occurrenceOf(user)).toEqual(before);
+
+      // The event source deletes the records that succeeded; the failed one stays in flight and
+      // SQS hands it out again after the visibility timeout (30 s by default).
+      await sqs.send(
+        new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: duplicate.raw.ReceiptHandle }),
+      );
+      expect(mainQueue()).toEqual({ visible: 0, inFlight: 1, delayed: 0 });
+      clock.advance(30 * SECOND - 1);
+      expect(await receiveAll(queueUrl)).toEqual([]);
+      clock.advance(1);
+      const again = await receiveOne();
+      expect(again).toEqual(fresh.message);
+      expect((await handle(again)).kind).toBe('delivered');
+      expect(receiver.accepted(user.id)).toHaveLength(1);
+    });
+  });
+});
