@@ -165,14 +165,20 @@ export function cancel(occurrence: Occurrence, now: number, reason: string): Occ
 }
 
 /**
- * A cancelled occurrence whose local date comes round again under the user's new schedule
- * (e.g. the zone moved west before the old one was delivered): it is queued again, once.
+ * An undelivered occurrence whose local date comes round again under the user's new schedule
+ * (e.g. the zone moved west before the old one was delivered, or it was cancelled as stale):
+ * it starts afresh under the new schedule, with a whole retry budget.
  */
-export function requeueCancelled(occurrence: Occurrence, input: NewOccurrence, now: number): Occurrence {
+export function reschedule(occurrence: Occurrence, input: NewOccurrence, now: number): Occurrence {
   return next(occurrence, now, {
     ...input,
     status: 'queued',
     statusReason: undefined,
+    lastError: undefined,
+    attempts: 0,
+    deferrals: 0,
+    leaseOwner: undefined,
+    leaseUntil: undefined,
     nextAttemptAt: now,
     enqueuedAt: now,
   });

@@ -11,24 +11,42 @@ import { buildScheduler, buildWorker, type Worker } from './pipeline';
 let scheduler: Promise<ScheduleDueOccurrences> | undefined;
 let worker: Promise<Worker> | undefined;
 
-export function awsScheduler(): Promise<ScheduleDueOccurrences> {
-  scheduler ??= Promise.resolve().then(() => {
-    const config = parseConfig(schedulerConfigSpec, process.env);
-    return buildScheduler({
-      ...config,
-      clients: awsClients(),
-      clock: systemClock,
-      maxLatenessMs: config.maxLatenessHours * 3_600_000,
-    });
+/** A failed cold start (a transient Secrets Manager error, say) is not cached: the next invocation retries. */
+function forgetOnFailure<T>(promise: Promise<T>, forget: () => void): Promise<T> {
+  return promise.catch((error: unknown) => {
+    forget();
+    throw error;
   });
+}
+
+export function awsScheduler(): Promise<ScheduleDueOccurrences> {
+  scheduler ??= forgetOnFailure(
+    Promise.resolve().then(() => {
+      const config = parseConfig(schedulerConfigSpec, process.env);
+      return buildScheduler({
+        ...config,
+        clients: awsClients(),
+        clock: systemClock,
+        maxLatenessMs: config.maxLatenessHours * 3_600_000,
+      });
+    }),
+    () => {
+      scheduler = undefined;
+    },
+  );
   return scheduler;
 }
 
 export function awsWorker(): Promise<Worker> {
-  worker ??= (async () => {
-    const config = parseConfig(workerConfigSpec, process.env);
-    const webhookSecret = await readSecret(config.webhookSecretArn);
-    return buildWorker({ ...config, webhookSecret, clients: awsClients(), clock: systemClock });
-  })();
+  worker ??= forgetOnFailure(
+    (async () => {
+      const config = parseConfig(workerConfigSpec, process.env);
+      const webhookSecret = await readSecret(config.webhookSecretArn);
+      return buildWorker({ ...config, webhookSecret, clients: awsClients(), clock: systemClock });
+    })(),
+    () => {
+      worker = undefined;
+    },
+  );
   return worker;
 }

@@ -24,10 +24,11 @@ export interface UserRepository {
   /** Users in creation order (ids are time-ordered). @throws InvalidCursorError on a bad cursor. */
   list(limit: number, cursor?: string): Promise<UserPage>;
   /**
-   * Moves the schedule from `from` to `to` (`null` removes it from the due index), only if the
-   * stored schedule still equals `from`. @returns false when it had changed (an edit won).
+   * Moves the schedule to `to` (`null` removes it from the due index), only if the user is still
+   * at `expectedVersion`, the version the scheduler built the occurrence from (the due index is
+   * read eventually consistently). @returns false when it had changed (an edit won).
    */
-  advanceSchedule(userId: string, from: UserSchedule, to: UserSchedule | null): Promise<boolean>;
+  advanceSchedule(userId: string, expectedVersion: number, to: UserSchedule | null): Promise<boolean>;
 }
 
 export class InvalidCursorError extends Error {

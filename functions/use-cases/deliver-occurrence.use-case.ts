@@ -113,23 +113,30 @@ export class DeliverOccurrence {
     const claimed = claim(occurrence, owner, now, leaseMs);
     if (!(await occurrences.save(claimed))) {
       // Lost the race to a concurrent copy of this message: it decides; look again after it.
-      return this.waitAndComeBack(message, claimed.leaseUntil ?? now, 'leased');
+      return this.waitAndComeBack(message, leaseMs + 1_000, 'leased');
     }
 
-    const outcome = await this.attempt(claimed, user, timeoutMs, context.signal);
-    return this.conclude(claimed, message, outcome, context.emit);
+    const attemptAt = clock.now();
+    const outcome = await this.attempt(claimed, user, attemptAt, timeoutMs, context.signal);
+    const result = await this.conclude(claimed, message, outcome, context.emit);
+    // Recorded after the status: a failure here must not lead to a second POST (the message
+    // comes back, finds the status written, and is dropped or re-delayed).
+    if (outcome.kind !== 'circuit-open') {
+      await occurrences.recordAttempt(attemptRecordOf(claimed, attemptAt, outcome));
+    }
+    return result;
   }
 
   private async attempt(
     occurrence: Occurrence,
     user: StoredUser,
+    attemptAt: number,
     timeoutMs: number,
     signal: AbortSignal | undefined,
   ): Promise<GuardedOutcome> {
     const { settings } = this.deps;
-    const attemptAt = this.deps.clock.now();
     const body = JSON.stringify(webhookBody(occurrence, user, attemptAt));
-    const outcome = await this.deps.breaker.run(endpointKeyOf(settings.webhookUrl), () =>
+    return this.deps.breaker.run(endpointKeyOf(settings.webhookUrl), () =>
       this.deps.sender.send({
         url: settings.webhookUrl,
         webhookId: occurrence.occurrenceId,
@@ -140,10 +147,6 @@ export class DeliverOccurrence {
         ...(signal ? { signal } : {}),
       }),
     );
-    if (outcome.kind !== 'circuit-open') {
-      await this.deps.occurrences.recordAttempt(attemptRecordOf(occurrence, attemptAt, outcome));
-    }
-    return outcome;
   }
 
   private async conclude(
@@ -193,8 +196,10 @@ export class DeliverOccurrence {
     emit: Emit,
   ): Promise<DeliveryResult> {
     const failed = markFailed(claimed, this.deps.clock.now(), reason, true);
-    await this.saveOwned(failed);
+    // The DLQ first: should the status write fail, the message comes back and tries both again;
+    // the other way round, a failed DLQ send would leave a `failed` status with nothing parked.
     await this.deps.queue.sendToDeadLetter(message, reason);
+    await this.saveOwned(failed);
     emit(domainEvent('NotificationFailed', failed, { reason }));
     return { kind: 'failed', reason };
   }

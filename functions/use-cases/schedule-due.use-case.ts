@@ -3,7 +3,7 @@ import {
   FINAL_STATUSES,
   markReenqueued,
   newOccurrence,
-  requeueCancelled,
+  reschedule,
   type NewOccurrence,
   type Occurrence,
 } from '#domain/occurrence';
@@ -35,7 +35,8 @@ export const DEFAULT_SCHEDULER_SETTINGS: SchedulerSettings = {
   claimLeaseMs: 60_000,
   initialLookbackMs: 48 * 3_600_000,
   maxItemsPerPass: 20_000,
-  safetyMarginMs: 5 * 60_000,
+  // An hour: an index copy that shows up late near UTC midnight is still read from its own day.
+  safetyMarginMs: 3_600_000,
 };
 
 export interface PassResult {
@@ -217,11 +218,15 @@ export class ScheduleDueOccurrences {
   ): Promise<Decision> {
     // Delivered, failed or skipped: at most one per user, event and local date.
     if (FINAL_STATUSES.has(existing.status)) return { kind: 'advance' };
-    if (existing.status === 'cancelled') {
+    // Cancelled, or built from a schedule the user no longer has (its zone changed while it was
+    // waiting for a retry): the date came round again under the new schedule, so it starts afresh.
+    // Passing it over would let the worker cancel it later with nothing left to send.
+    if (existing.status === 'cancelled' || existing.fingerprint !== input.fingerprint) {
       if (tooLate) return { kind: 'advance' };
-      const requeued = requeueCancelled(existing, input, now);
-      return (await this.deps.occurrences.save(requeued))
-        ? { kind: 'send', message: messageOf(requeued) }
+      if (existing.status === 'sending' && (existing.leaseUntil ?? 0) > now) return { kind: 'leave' };
+      const rescheduled = reschedule(existing, input, now);
+      return (await this.deps.occurrences.save(rescheduled))
+        ? { kind: 'send', message: messageOf(rescheduled) }
         : { kind: 'leave' };
     }
     // Queued by a pass that may still be working on it: leave it to that pass for a while.
@@ -234,14 +239,15 @@ export class ScheduleDueOccurrences {
       : { kind: 'leave' };
   }
 
-  /** Moves the user to its next occurrence. @returns the next due instant, if this pass set it. */
+  /** Moves the user to its next occurrence. @returns the instant the next pass must still see. */
   private async advance(user: StoredUser): Promise<number | undefined> {
     const current = user.schedule;
     if (!current) return undefined;
     const following: UserSchedule = occurrenceAfter(birthdayRule(user), current.localDate);
-    const moved = await this.deps.users.advanceSchedule(user.id, current, following);
-    // Not moved: an edit rescheduled the user meanwhile, and its schedule stands.
-    return moved ? following.dueAt : undefined;
+    const moved = await this.deps.users.advanceSchedule(user.id, user.version, following);
+    // Not moved: the user changed since this pass read it (perhaps from a stale index copy).
+    // Keep its due instant in view, so the next pass looks again with fresh data.
+    return moved ? following.dueAt : current.dueAt;
   }
 }
 

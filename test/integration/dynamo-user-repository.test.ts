@@ -146,7 +146,7 @@ describe('DynamoUserRepository', () => {
     const user = aUser();
     await repository.create(user);
     const to = { localDate: '2031-12-10', dueAt: Date.UTC(2031, 11, 10, 9) };
-    expect(await repository.advanceSchedule(user.id, user.schedule!, to)).toBe(true);
+    expect(await repository.advanceSchedule(user.id, user.version, to)).toBe(true);
 
     const item = await rawItem(user.id);
     expect(item).toMatchObject({
@@ -163,14 +163,22 @@ describe('DynamoUserRepository', () => {
     const edited = { localDate: '2030-06-01', dueAt: Date.UTC(2030, 5, 1, 8) };
     await repository.replace({ ...user, schedule: edited, version: 2 }, 1);
 
-    expect(await repository.advanceSchedule(user.id, user.schedule!, null)).toBe(false);
+    expect(await repository.advanceSchedule(user.id, user.version, null)).toBe(false);
     expect((await repository.get(user.id))?.schedule).toEqual(edited);
+  });
+
+  it('given a name-only edit after the user was read, when advanced with the version read, then false', async () => {
+    const user = aUser();
+    await repository.create(user);
+    await repository.replace({ ...user, firstName: 'Renamed', version: 2 }, 1);
+    expect(await repository.advanceSchedule(user.id, user.version, null)).toBe(false);
+    expect((await repository.get(user.id))?.schedule).toEqual(user.schedule);
   });
 
   it('given the stored schedule, when advanced to null, then the user leaves the due index', async () => {
     const user = aUser();
     await repository.create(user);
-    expect(await repository.advanceSchedule(user.id, user.schedule!, null)).toBe(true);
+    expect(await repository.advanceSchedule(user.id, user.version, null)).toBe(true);
     const stored = await repository.get(user.id);
     expect(stored?.schedule).toBeNull();
     expect(await rawItem(user.id)).not.toHaveProperty('duePk');
@@ -180,7 +188,7 @@ describe('DynamoUserRepository', () => {
     const user = aUser();
     await repository.create(user);
     await repository.delete(user.id);
-    expect(await repository.advanceSchedule(user.id, user.schedule!, null)).toBe(false);
+    expect(await repository.advanceSchedule(user.id, user.version, null)).toBe(false);
     expect(await rawItem(user.id)).toBeUndefined();
   });
 

@@ -7,6 +7,7 @@ import { DynamoDueIndex, DynamoWatermarkStore } from '#adapters/dynamodb/dynamo-
 import { DynamoUserRepository } from '#adapters/dynamodb/dynamo-user-repository';
 import { EventBridgePublisher } from '#adapters/eventbridge/eventbridge-publisher';
 import { SqsNotificationQueue } from '#adapters/sqs/sqs-notification-queue';
+import { scheduleRetry } from '#domain/occurrence';
 import { occurrenceId } from '#domain/occurrence-id';
 import { startEventBridgeRecorder } from '#local/eventbridge-recorder';
 import { startSqsServer, type SqsServer } from '#local/sqs/sqs-server';
@@ -176,6 +177,32 @@ describe('a scheduler pass against DynamoDB and SQS', () => {
     }
     expect(total).toBe(30);
     expect(await queued()).toBe(30);
+  });
+
+  it('given an occurrence waiting for a retry, when the zone moves west and its new 09:00 comes, then it is sent afresh', async () => {
+    const [user] = await createUsers(1, '1990-04-02', 'America/New_York'); // due 2027-04-02T13:00Z
+    clock.set(Date.parse('2027-04-02T13:00:00Z'));
+    expect(await scheduler().run()).toMatchObject({ enqueued: 1 });
+    const id = occurrenceId(user!.id, 'birthday', '2027-04-02');
+    const queuedOccurrence = (await occurrences().get(id))!;
+    // The first attempt failed; the next one is hours away, so no worker looks before the pass.
+    expect(
+      await occurrences().save(
+        scheduleRetry(queuedOccurrence, clock.now(), clock.now() + 10 * HOUR, 'HTTP 503'),
+      ),
+    ).toBe(true);
+    clock.set(Date.parse('2027-04-02T14:00:00Z'));
+    await manageUsers.patch(user!.id, { timezone: 'Pacific/Honolulu' }, 'req-move'); // 09:00 HST = 19:00Z
+
+    clock.set(Date.parse('2027-04-02T19:00:00Z'));
+    expect(await scheduler().run()).toMatchObject({ due: 1, enqueued: 1 });
+    expect(await occurrences().get(id)).toMatchObject({
+      status: 'queued',
+      timezone: 'Pacific/Honolulu',
+      scheduledFor: Date.parse('2027-04-02T19:00:00Z'),
+      attempts: 0,
+    });
+    expect((await users().get(user!.id))?.schedule?.localDate).toBe('2028-04-02');
   });
 
   it('given a user rescheduled before the due instant, then the pass leaves it for its new date', async () => {

@@ -36,7 +36,7 @@ export class InMemoryUsers implements UserRepository {
   list(): Promise<UserPage> {
     return Promise.resolve({ items: [...this.users.values()], nextCursor: null });
   }
-  advanceSchedule(_userId: string, _from: UserSchedule, _to: UserSchedule | null): Promise<boolean> {
+  advanceSchedule(_userId: string, _expectedVersion: number, _to: UserSchedule | null): Promise<boolean> {
     return Promise.resolve(false);
   }
 }

@@ -163,7 +163,7 @@ export class DynamoUserRepository implements UserRepository {
     return { items, nextCursor: Items.length > limit && last ? encodeCursor(last.id) : null };
   }
 
-  async advanceSchedule(userId: string, from: UserSchedule, to: UserSchedule | null): Promise<boolean> {
+  async advanceSchedule(userId: string, expectedVersion: number, to: UserSchedule | null): Promise<boolean> {
     // The version moves too, so an API edit that read the old schedule conflicts and re-reads
     // instead of writing the claimed occurrence back into the due index.
     const update = to
@@ -175,10 +175,10 @@ export class DynamoUserRepository implements UserRepository {
           TableName: this.tableName,
           Key: keys.user(userId),
           UpdateExpression: update,
-          ConditionExpression: 'nextLocalDate = :fromDate AND dueAt = :fromDueAt',
+          // Any edit since the pass read the user (its copy may be stale) bumped the version.
+          ConditionExpression: 'version = :expected',
           ExpressionAttributeValues: {
-            ':fromDate': from.localDate,
-            ':fromDueAt': from.dueAt,
+            ':expected': expectedVersion,
             ':one': 1,
             ...(to
               ? {
