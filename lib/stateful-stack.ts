@@ -8,7 +8,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { DUE_INDEX, LIST_INDEX, TABLE_KEYS } from '../functions/adapters/dynamodb/table-layout';
+import { DUE_INDEX, LIST_INDEX, TABLE_KEYS, WATCH_INDEX } from '../functions/adapters/dynamodb/table-layout';
 import { DEFAULT_WORKER_TIMEOUT, VISIBILITY_TIMEOUT_FACTOR } from './config';
 import { acknowledge } from './nag';
 
@@ -98,6 +98,12 @@ export class StatefulStack extends Stack {
       partitionKey: { name: LIST_INDEX.partition, type: dynamodb.AttributeType.STRING },
       sortKey: { name: LIST_INDEX.sort, type: dynamodb.AttributeType.STRING },
       projectionType: dynamodb.ProjectionType.ALL,
+    });
+    this.table.addGlobalSecondaryIndex({
+      indexName: WATCH_INDEX.name,
+      partitionKey: { name: WATCH_INDEX.partition, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: WATCH_INDEX.sort, type: dynamodb.AttributeType.NUMBER },
+      projectionType: dynamodb.ProjectionType.KEYS_ONLY,
     });
 
     // SSE-SQS rather than a CMK: no per-message KMS calls or key-policy coupling with Lambda.

@@ -15,7 +15,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
-import { DUE_INDEX, LIST_INDEX } from '../functions/adapters/dynamodb/table-layout';
+import { DUE_INDEX, LIST_INDEX, WATCH_INDEX } from '../functions/adapters/dynamodb/table-layout';
 import { VISIBILITY_TIMEOUT_FACTOR, type LogLevel } from './config';
 import { ServiceFunction } from './constructs/service-function';
 import { Monitoring } from './monitoring';
@@ -90,7 +90,7 @@ export class StatelessStack extends Stack {
     const tableAccess = {
       table: stateful.table,
       access: 'readWrite',
-      indexNames: [DUE_INDEX.name, LIST_INDEX.name],
+      indexNames: [DUE_INDEX.name, LIST_INDEX.name, WATCH_INDEX.name],
     } as const;
 
     this.scheduler = new ServiceFunction(this, 'Scheduler', {

@@ -17,6 +17,9 @@
 export type OccurrenceStatus =
   'queued' | 'sending' | 'retrying' | 'delivered' | 'failed' | 'cancelled' | 'skipped';
 
+/** How long past its next attempt an occurrence may sit before the scheduler re-sends it. */
+export const WATCH_GRACE_MS = 15 * 60_000;
+
 /** Statuses after which nothing is ever sent again for this occurrence (unless replayed). */
 export const FINAL_STATUSES: ReadonlySet<OccurrenceStatus> = new Set(['delivered', 'failed', 'skipped']);
 
@@ -46,6 +49,12 @@ export interface Occurrence {
   updatedAt: number;
   /** When it was last handed to the queue by the scheduler. */
   enqueuedAt: number;
+  /**
+   * While not final: the instant by which it must have moved on (its next attempt plus a grace
+   * period). The scheduler re-sends an occurrence found past it: its message was lost (retention,
+   * a redrive after repeated crashes, a purged queue). Absent once final or cancelled.
+   */
+  watchAt?: number;
   deliveredAt?: number;
   lastError?: string;
   statusReason?: string;
@@ -78,6 +87,7 @@ export function newOccurrence(input: NewOccurrence, now: number, tooLate: boolea
     createdAt: now,
     updatedAt: now,
     enqueuedAt: now,
+    ...(tooLate ? {} : { watchAt: now + WATCH_GRACE_MS }),
     version: 1,
   };
 }
@@ -119,10 +129,13 @@ export function claim(occurrence: Occurrence, owner: string, now: number, leaseM
 }
 
 const releaseLease = { leaseOwner: undefined, leaseUntil: undefined } as const;
+/** Final and cancelled occurrences leave the watch index. */
+const unwatched = { watchAt: undefined } as const;
 
 export function markDelivered(occurrence: Occurrence, now: number): Occurrence {
   return next(occurrence, now, {
     ...releaseLease,
+    ...unwatched,
     status: 'delivered',
     deliveredAt: now,
     lastError: undefined,
@@ -132,6 +145,7 @@ export function markDelivered(occurrence: Occurrence, now: number): Occurrence {
 export function markFailed(occurrence: Occurrence, now: number, error: string, used: boolean): Occurrence {
   return next(occurrence, now, {
     ...releaseLease,
+    ...unwatched,
     status: 'failed',
     attempts: occurrence.attempts + (used ? 1 : 0),
     lastError: error,
@@ -145,6 +159,7 @@ export function scheduleRetry(occurrence: Occurrence, now: number, at: number, e
     status: 'retrying',
     attempts: occurrence.attempts + 1,
     nextAttemptAt: at,
+    watchAt: at + WATCH_GRACE_MS,
     lastError: error,
   });
 }
@@ -156,12 +171,13 @@ export function defer(occurrence: Occurrence, now: number, at: number, error: st
     status: occurrence.attempts > 0 ? 'retrying' : 'queued',
     deferrals: occurrence.deferrals + 1,
     nextAttemptAt: at,
+    watchAt: at + WATCH_GRACE_MS,
     lastError: error,
   });
 }
 
 export function cancel(occurrence: Occurrence, now: number, reason: string): Occurrence {
-  return next(occurrence, now, { ...releaseLease, status: 'cancelled', statusReason: reason });
+  return next(occurrence, now, { ...releaseLease, ...unwatched, status: 'cancelled', statusReason: reason });
 }
 
 /**
@@ -181,12 +197,16 @@ export function reschedule(occurrence: Occurrence, input: NewOccurrence, now: nu
     leaseUntil: undefined,
     nextAttemptAt: now,
     enqueuedAt: now,
+    watchAt: now + WATCH_GRACE_MS,
   });
 }
 
-/** The scheduler hands an occurrence to the queue again (a previous pass died before sending). */
+/**
+ * The scheduler hands an occurrence to the queue again: a previous pass died before sending, or
+ * its message was lost (found past `watchAt`).
+ */
 export function markReenqueued(occurrence: Occurrence, now: number): Occurrence {
-  return next(occurrence, now, { enqueuedAt: now });
+  return next(occurrence, now, { enqueuedAt: now, watchAt: now + WATCH_GRACE_MS });
 }
 
 /** One POST, as kept in the attempt log. */

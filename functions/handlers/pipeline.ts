@@ -45,7 +45,7 @@ export function buildScheduler(
     dueIndex: new DynamoDueIndex({ ...table, shards: options.dueShards }),
     watermarks: new DynamoWatermarkStore(table),
     users: new DynamoUserRepository({ ...table, dueShards: options.dueShards }),
-    occurrences: new DynamoOccurrenceRepository(table),
+    occurrences: new DynamoOccurrenceRepository({ ...table, watchShards: options.dueShards }),
     queue: new SqsNotificationQueue({ client: options.clients.sqs, queueUrl: options.queueUrl }),
     events: new EventBridgePublisher({
       client: options.clients.eventBridge,
@@ -97,7 +97,7 @@ export function buildWorker(
   const deliver = new DeliverOccurrence({
     clock,
     users: new DynamoUserRepository({ ...table, dueShards: options.dueShards }),
-    occurrences: new DynamoOccurrenceRepository(table),
+    occurrences: new DynamoOccurrenceRepository({ ...table, watchShards: options.dueShards }),
     queue: new SqsNotificationQueue({
       client: clients.sqs,
       queueUrl: options.queueUrl,

@@ -16,4 +16,9 @@ export interface OccurrenceRepository {
   /** Idempotent: the same sequence number written twice keeps the first. */
   recordAttempt(attempt: AttemptRecord): Promise<void>;
   listAttempts(occurrenceId: string): Promise<AttemptRecord[]>;
+  /**
+   * Ids of the occurrences of one (UTC month bucket, shard) watch partition whose `watchAt` is at or before
+   * `until`, in pages: not final, and not moved on in time (their message may be lost).
+   */
+  overdue(bucket: string, shard: number, until: number): AsyncIterable<string[]>;
 }

@@ -6,9 +6,12 @@ export interface WatermarkStore {
   set(watermark: number, now: number): Promise<void>;
 }
 
-/** The sparse due index, read one (UTC day, shard) partition at a time. */
+/** The time bucket of the due and watch indexes: the UTC month `YYYY-MM` of an instant. */
+export const bucketOf = (instantMs: number): string => new Date(instantMs).toISOString().slice(0, 7);
+
+/** The sparse due index, read one (UTC month bucket `YYYY-MM`, shard) partition at a time. */
 export interface DueIndex {
   /** Users whose next occurrence is due at or before `until`, oldest first, in pages. */
-  due(day: string, shard: number, until: number): AsyncIterable<StoredUser[]>;
+  due(bucket: string, shard: number, until: number): AsyncIterable<StoredUser[]>;
   readonly shards: number;
 }

@@ -13,7 +13,7 @@ import { scheduleFingerprintOf, type StoredUser, type UserSchedule } from '#doma
 import type { DomainEvent, EventPublisher } from '#ports/event-publisher';
 import type { NotificationMessage, NotificationQueue } from '#ports/notification-queue';
 import type { OccurrenceRepository } from '#ports/occurrence-repository';
-import type { DueIndex, WatermarkStore } from '#ports/scheduler-state';
+import { bucketOf, type DueIndex, type WatermarkStore } from '#ports/scheduler-state';
 import type { UserRepository } from '#ports/user-repository';
 
 export interface SchedulerSettings {
@@ -35,7 +35,7 @@ export const DEFAULT_SCHEDULER_SETTINGS: SchedulerSettings = {
   claimLeaseMs: 60_000,
   initialLookbackMs: 48 * 3_600_000,
   maxItemsPerPass: 20_000,
-  // An hour: an index copy that shows up late near UTC midnight is still read from its own day.
+  // An hour: an index copy that shows up late near a month's end is still read from its bucket.
   safetyMarginMs: 3_600_000,
 };
 
@@ -45,6 +45,8 @@ export interface PassResult {
   /** Messages handed to the queue. */
   enqueued: number;
   skipped: number;
+  /** Occurrences found past their `watchAt` (their message was lost) and sent again. */
+  rescued: number;
   /** Due items left for a later pass (claimed by another pass, send failed, or over budget). */
   pending: number;
   watermark: number;
@@ -76,8 +78,6 @@ type Decision =
   | { kind: 'advance'; event?: DomainEvent }
   | { kind: 'leave' };
 
-const DAY_MS = 86_400_000;
-
 /** What one pass has seen so far; shared by the shards it reads side by side. */
 interface PassState {
   now: number;
@@ -85,6 +85,7 @@ interface PassState {
   due: number;
   enqueued: number;
   skipped: number;
+  rescued: number;
   pending: number;
   events: DomainEvent[];
   stopped: boolean;
@@ -114,40 +115,80 @@ export class ScheduleDueOccurrences {
       due: 0,
       enqueued: 0,
       skipped: 0,
+      rescued: 0,
       pending: 0,
       events: [],
       stopped: false,
     };
 
-    for (let day = startOfUtcDay(from); day <= now && !pass.stopped; day += DAY_MS) {
-      // The shards of one day are independent partitions: read them side by side.
+    for (let month = startOfUtcMonth(from); month <= now && !pass.stopped; month = nextUtcMonth(month)) {
+      // The shards of one bucket are independent partitions: read them side by side.
       const shards = Array.from({ length: this.deps.dueIndex.shards }, (_, shard) => shard);
-      await Promise.all(shards.map((shard) => this.handleShard(isoDay(day), shard, day, pass, options)));
+      await Promise.all(
+        shards.map((shard) => this.handleShard(bucketOf(month), shard, month, pass, options)),
+      );
     }
 
     await this.deps.watermarks.set(pass.watermark, now);
     if (pass.events.length > 0) await this.deps.events.publish(pass.events);
-    const { due, enqueued, skipped, pending, watermark } = pass;
-    return { due, enqueued, skipped, pending, watermark, lagMs: now - (stored ?? now) };
+    const { due, enqueued, skipped, rescued, pending, watermark } = pass;
+    return { due, enqueued, skipped, rescued, pending, watermark, lagMs: now - (stored ?? now) };
   }
 
   private async handleShard(
-    day: string,
+    bucket: string,
     shard: number,
-    dayStart: number,
+    bucketStart: number,
     pass: PassState,
     options: PassOptions,
   ): Promise<void> {
-    for await (const page of this.deps.dueIndex.due(day, shard, pass.now)) {
+    for await (const page of this.deps.dueIndex.due(bucket, shard, pass.now)) {
       if (pass.stopped || pass.due + page.length > this.settings.maxItemsPerPass || options.shouldStop?.()) {
-        // Out of budget: everything from this day on waits for the next pass.
+        // Out of budget: everything from this bucket on waits for the next pass.
         pass.stopped = true;
-        pass.watermark = Math.min(pass.watermark, dayStart);
+        pass.watermark = Math.min(pass.watermark, bucketStart);
         pass.pending += page.length;
         return;
       }
       pass.due += page.length;
       await this.handlePage(page, pass, options);
+    }
+    if (pass.stopped) return;
+    for await (const ids of this.deps.occurrences.overdue(bucket, shard, pass.now)) {
+      await this.rescueOverdue(ids, pass, options);
+    }
+  }
+
+  /**
+   * Occurrences past their `watchAt`: not final, yet nothing moved them on in time, so their
+   * message is gone (SQS retention, a redrive after repeated crashes, a purged queue). The queue
+   * is not the record of pending work, the table is: send them again.
+   */
+  private async rescueOverdue(ids: readonly string[], pass: PassState, options: PassOptions): Promise<void> {
+    const { now } = pass;
+    const found = await Promise.all(ids.map((id) => this.deps.occurrences.get(id)));
+    const toSend: Occurrence[] = [];
+    for (const occurrence of found) {
+      // Moved on since the index was read (it is read eventually consistently), or final.
+      if (occurrence?.watchAt === undefined || occurrence.watchAt > now) continue;
+      if (occurrence.status === 'sending' && (occurrence.leaseUntil ?? 0) > now) {
+        // An attempt is in flight: look again next pass.
+        pass.pending += 1;
+        pass.watermark = Math.min(pass.watermark, occurrence.watchAt);
+        continue;
+      }
+      const requeued = markReenqueued(occurrence, now);
+      if (await this.deps.occurrences.save(requeued)) toSend.push(requeued);
+    }
+    const unsent = new Set((await this.deps.queue.enqueue(toSend.map(messageOf))).map((m) => m.occurrenceId));
+    for (const occurrence of toSend) {
+      if (unsent.has(occurrence.occurrenceId)) {
+        // Its watchAt moved on already: it is found again once that passes.
+        pass.pending += 1;
+        continue;
+      }
+      pass.rescued += 1;
+      options.onEnqueued?.(messageOf(occurrence));
     }
   }
 
@@ -281,5 +322,11 @@ const skippedEvent = (occurrence: Occurrence, now: number): DomainEvent => ({
   },
 });
 
-const startOfUtcDay = (ms: number): number => Math.floor(ms / DAY_MS) * DAY_MS;
-const isoDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+const startOfUtcMonth = (ms: number): number => {
+  const date = new Date(ms);
+  return Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1);
+};
+const nextUtcMonth = (monthStart: number): number => {
+  const date = new Date(monthStart);
+  return Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1);
+};

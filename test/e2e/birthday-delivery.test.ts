@@ -249,6 +249,21 @@ describe('birthday webhooks through the local runtime', () => {
     expect(receiver.accepted(user.id)).toHaveLength(1);
   });
 
+  it('given a retry whose message outlived the queue retention, then the scheduler finds it and it is delivered once', async () => {
+    await start('2027-05-01T00:00:00Z');
+    const user = await createUser('1970-05-01', 'UTC');
+    receiver.replyWith({ status: 503 });
+    await runAt(Date.parse('2027-05-01T09:00:00Z'));
+    expect(receiver.requests).toHaveLength(1);
+    receiver.replyWith({ status: 204 });
+    // Five days later: the 4-day retention of the queue has dropped the retry's message.
+    const result = await runAt(Date.parse('2027-05-06T09:00:00Z'));
+    expect(receiver.accepted(user.id)).toHaveLength(1);
+    expect(result).toMatchObject({ dlq: 0, pending: 0 });
+    await runAt(Date.parse('2027-05-06T12:00:00Z'));
+    expect(receiver.accepted(user.id)).toHaveLength(1);
+  });
+
   it('given a restart while a retry is pending, then the webhook is still delivered once', async () => {
     await start('2027-12-01T00:00:00Z');
     const user = await createUser('1960-12-12', 'UTC');

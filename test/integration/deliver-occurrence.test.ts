@@ -87,7 +87,11 @@ describe('delivering one occurrence against DynamoDB, SQS, EventBridge and a rea
       users: new DynamoUserRepository({ client: table.doc, tableName: table.tableName, dueShards: 8 }),
       clock,
     });
-    occurrences = new DynamoOccurrenceRepository({ client: table.doc, tableName: table.tableName });
+    occurrences = new DynamoOccurrenceRepository({
+      client: table.doc,
+      tableName: table.tableName,
+      watchShards: 8,
+    });
     worker = buildWorker({ ...common(), ...workerSettings() });
   });
 

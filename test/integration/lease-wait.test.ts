@@ -133,7 +133,10 @@ describe('KNOWN BUG: a copy that loses the claim race waits for the lease, not 1
     const deliver = new DeliverOccurrence({
       clock,
       users,
-      occurrences: new ReadTogetherOccurrences({ client: table.doc, tableName: table.tableName }, 2),
+      occurrences: new ReadTogetherOccurrences(
+        { client: table.doc, tableName: table.tableName, watchShards: 8 },
+        2,
+      ),
       queue: new SqsNotificationQueue({ client: sqs, queueUrl, deadLetterQueueUrl: queueUrl }),
       sender: new HttpWebhookSender({ clock }),
       breaker,

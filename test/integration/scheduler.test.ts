@@ -1,4 +1,9 @@
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  PurgeQueueCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '#commons/clock';
@@ -7,7 +12,7 @@ import { DynamoDueIndex, DynamoWatermarkStore } from '#adapters/dynamodb/dynamo-
 import { DynamoUserRepository } from '#adapters/dynamodb/dynamo-user-repository';
 import { EventBridgePublisher } from '#adapters/eventbridge/eventbridge-publisher';
 import { SqsNotificationQueue } from '#adapters/sqs/sqs-notification-queue';
-import { scheduleRetry } from '#domain/occurrence';
+import { claim, markDelivered, scheduleRetry, WATCH_GRACE_MS } from '#domain/occurrence';
 import { occurrenceId } from '#domain/occurrence-id';
 import { startEventBridgeRecorder } from '#local/eventbridge-recorder';
 import { startSqsServer, type SqsServer } from '#local/sqs/sqs-server';
@@ -49,7 +54,8 @@ describe('a scheduler pass against DynamoDB and SQS', () => {
 
   const users = () =>
     new DynamoUserRepository({ client: table.doc, tableName: table.tableName, dueShards: 8 });
-  const occurrences = () => new DynamoOccurrenceRepository({ client: table.doc, tableName: table.tableName });
+  const occurrences = () =>
+    new DynamoOccurrenceRepository({ client: table.doc, tableName: table.tableName, watchShards: 8 });
   const scheduler = (settings: Partial<SchedulerSettings> = {}, client: SQSClient = sqs) =>
     new ScheduleDueOccurrences({
       clock,
@@ -203,6 +209,38 @@ describe('a scheduler pass against DynamoDB and SQS', () => {
       attempts: 0,
     });
     expect((await users().get(user!.id))?.schedule?.localDate).toBe('2028-04-02');
+  });
+
+  it('given an occurrence whose message was lost, when its watch instant passes, then the pass sends it again once', async () => {
+    const [user] = await createUsers(1);
+    clock.set(Date.parse('2027-04-02T09:00:00Z'));
+    expect(await scheduler().run()).toMatchObject({ enqueued: 1, rescued: 0 });
+    await sqs.send(new PurgeQueueCommand({ QueueUrl: queueUrl })); // the message is gone
+    expect(await queued()).toBe(0);
+
+    clock.advance(14 * 60_000);
+    expect(await scheduler().run()).toMatchObject({ rescued: 0 });
+    clock.advance(2 * 60_000); // past the 15-minute grace
+    expect(await scheduler().run()).toMatchObject({ due: 0, rescued: 1 });
+    expect(await queued()).toBe(1);
+    const occurrence = await occurrences().get(occurrenceId(user!.id, 'birthday', '2027-04-02'));
+    expect(occurrence?.watchAt).toBe(clock.now() + WATCH_GRACE_MS);
+    clock.advance(60_000);
+    expect(await scheduler().run()).toMatchObject({ rescued: 0 });
+  });
+
+  it('given a delivered occurrence, then it leaves the watch index and is never sent again', async () => {
+    const [user] = await createUsers(1);
+    clock.set(Date.parse('2027-04-02T09:00:00Z'));
+    await scheduler().run();
+    const id = occurrenceId(user!.id, 'birthday', '2027-04-02');
+    const stored = (await occurrences().get(id))!;
+    const claimed = claim(stored, 'worker', clock.now(), 40_000);
+    expect(await occurrences().save(claimed)).toBe(true);
+    expect(await occurrences().save(markDelivered(claimed, clock.now()))).toBe(true);
+    clock.advance(3 * HOUR);
+    expect(await scheduler().run()).toMatchObject({ rescued: 0 });
+    expect((await occurrences().get(id))?.watchAt).toBeUndefined();
   });
 
   it('given a user rescheduled before the due instant, then the pass leaves it for its new date', async () => {

@@ -2,11 +2,13 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AttemptRecord, Occurrence } from '#domain/occurrence';
 import type { OccurrenceRepository } from '#ports/occurrence-repository';
-import { keys } from './table-layout';
+import { keys, shardOf, WATCH_INDEX, watchPartition, watchPartitionOfBucket } from './table-layout';
 
 interface Options {
   client: DynamoDBDocumentClient;
   tableName: string;
+  /** Write shards of the watch index; the scheduler reads shards 0..watchShards-1. */
+  watchShards: number;
 }
 
 const OCCURRENCE_ENTITY = 'occurrence';
@@ -17,7 +19,7 @@ export class DynamoOccurrenceRepository implements OccurrenceRepository {
   constructor(private readonly options: Options) {}
 
   async create(occurrence: Occurrence): Promise<boolean> {
-    return this.conditionalPut(toItem(occurrence), 'attribute_not_exists(pk)');
+    return this.conditionalPut(this.toItem(occurrence), 'attribute_not_exists(pk)');
   }
 
   async get(occurrenceId: string): Promise<Occurrence | undefined> {
@@ -32,7 +34,7 @@ export class DynamoOccurrenceRepository implements OccurrenceRepository {
   }
 
   async save(occurrence: Occurrence): Promise<boolean> {
-    return this.conditionalPut(toItem(occurrence), 'version = :previous', {
+    return this.conditionalPut(this.toItem(occurrence), 'version = :previous', {
       ':previous': occurrence.version - 1,
     });
   }
@@ -63,6 +65,39 @@ export class DynamoOccurrenceRepository implements OccurrenceRepository {
     return attempts;
   }
 
+  async *overdue(bucket: string, shard: number, until: number): AsyncIterable<string[]> {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.options.client.send(
+        new QueryCommand({
+          TableName: this.options.tableName,
+          IndexName: WATCH_INDEX.name,
+          KeyConditionExpression: '#pk = :pk AND #at <= :until',
+          ExpressionAttributeNames: { '#pk': WATCH_INDEX.partition, '#at': WATCH_INDEX.sort },
+          ExpressionAttributeValues: { ':pk': watchPartitionOfBucket(bucket, shard), ':until': until },
+          Limit: 100,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      const ids = (page.Items ?? []).map((item) => String(item.pk).slice('OCC#'.length));
+      if (ids.length > 0) yield ids;
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+  }
+
+  /** The record as stored, plus the watch index keys while it is watched (a put replaces all). */
+  private toItem(occurrence: Occurrence): Record<string, unknown> {
+    const { watchAt } = occurrence;
+    return {
+      ...keys.occurrence(occurrence.occurrenceId),
+      entity: OCCURRENCE_ENTITY,
+      ...occurrence,
+      ...(watchAt === undefined
+        ? {}
+        : { watchPk: watchPartition(watchAt, shardOf(occurrence.occurrenceId, this.options.watchShards)) }),
+    };
+  }
+
   private async conditionalPut(
     item: Record<string, unknown>,
     condition: string,
@@ -85,13 +120,9 @@ export class DynamoOccurrenceRepository implements OccurrenceRepository {
   }
 }
 
-function toItem(occurrence: Occurrence): Record<string, unknown> {
-  return { ...keys.occurrence(occurrence.occurrenceId), entity: OCCURRENCE_ENTITY, ...occurrence };
-}
-
 /** Drops the storage keys; the rest of the item is the record as it was written. */
 function fromItem(item: Record<string, unknown>): Occurrence {
-  const { pk: _pk, sk: _sk, entity: _entity, ...rest } = item;
+  const { pk: _pk, sk: _sk, entity: _entity, watchPk: _watchPk, ...rest } = item;
   return rest as unknown as Occurrence;
 }
 

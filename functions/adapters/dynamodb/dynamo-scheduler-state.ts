@@ -2,7 +2,7 @@ import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } fro
 import type { StoredUser } from '#domain/user';
 import type { DueIndex, WatermarkStore } from '#ports/scheduler-state';
 import { userFromItem } from './dynamo-user-repository';
-import { DUE_INDEX, duePartitionOfDay, keys } from './table-layout';
+import { DUE_INDEX, duePartitionOfBucket, keys } from './table-layout';
 
 interface Options {
   client: DynamoDBDocumentClient;
@@ -30,7 +30,7 @@ export class DynamoWatermarkStore implements WatermarkStore {
   }
 }
 
-/** Reads one (day, shard) partition of the sparse due index: a Query, never a Scan. */
+/** Reads one (month, shard) partition of the sparse due index: a Query, never a Scan. */
 export class DynamoDueIndex implements DueIndex {
   constructor(private readonly options: Options & { shards: number; pageSize?: number }) {}
 
@@ -38,7 +38,7 @@ export class DynamoDueIndex implements DueIndex {
     return this.options.shards;
   }
 
-  async *due(day: string, shard: number, until: number): AsyncIterable<StoredUser[]> {
+  async *due(bucket: string, shard: number, until: number): AsyncIterable<StoredUser[]> {
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await this.options.client.send(
@@ -47,7 +47,7 @@ export class DynamoDueIndex implements DueIndex {
           IndexName: DUE_INDEX.name,
           KeyConditionExpression: '#pk = :pk AND #due <= :until',
           ExpressionAttributeNames: { '#pk': DUE_INDEX.partition, '#due': DUE_INDEX.sort },
-          ExpressionAttributeValues: { ':pk': duePartitionOfDay(day, shard), ':until': until },
+          ExpressionAttributeValues: { ':pk': duePartitionOfBucket(bucket, shard), ':until': until },
           Limit: this.options.pageSize ?? 100,
           ExclusiveStartKey: startKey,
         }),

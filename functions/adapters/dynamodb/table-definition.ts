@@ -1,5 +1,5 @@
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
-import { DUE_INDEX, LIST_INDEX, TABLE_KEYS } from './table-layout';
+import { DUE_INDEX, LIST_INDEX, TABLE_KEYS, WATCH_INDEX } from './table-layout';
 
 /**
  * The table as the local runtime and the integration tests create it. The CDK stateful stack
@@ -16,6 +16,8 @@ export function tableDefinition(tableName: string): CreateTableCommandInput {
       { AttributeName: DUE_INDEX.sort, AttributeType: 'N' },
       { AttributeName: LIST_INDEX.partition, AttributeType: 'S' },
       { AttributeName: LIST_INDEX.sort, AttributeType: 'S' },
+      { AttributeName: WATCH_INDEX.partition, AttributeType: 'S' },
+      { AttributeName: WATCH_INDEX.sort, AttributeType: 'N' },
     ],
     KeySchema: [
       { AttributeName: TABLE_KEYS.partition, KeyType: 'HASH' },
@@ -37,6 +39,14 @@ export function tableDefinition(tableName: string): CreateTableCommandInput {
           { AttributeName: LIST_INDEX.sort, KeyType: 'RANGE' },
         ],
         Projection: { ProjectionType: 'ALL' },
+      },
+      {
+        IndexName: WATCH_INDEX.name,
+        KeySchema: [
+          { AttributeName: WATCH_INDEX.partition, KeyType: 'HASH' },
+          { AttributeName: WATCH_INDEX.sort, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'KEYS_ONLY' },
       },
     ],
   };

@@ -5,20 +5,28 @@
  * | entity        | pk                  | sk                 | indexes                               |
  * |---------------|---------------------|--------------------|---------------------------------------|
  * | user          | `USER#<userId>`     | `PROFILE`          | list (`USER`, id), due (while scheduled) |
- * | occurrence    | `OCC#<occurrenceId>`| `STATE`            |                                       |
+ * | occurrence    | `OCC#<occurrenceId>`| `STATE`            | watch (while not final)               |
  * | attempt       | `OCC#<occurrenceId>`| `ATTEMPT#<seq>`    |                                       |
  * | watermark     | `SCHEDULER`         | `WATERMARK`        |                                       |
  * | circuit       | `CIRCUIT#<endpoint>`| `STATE`            |                                       |
  *
  * The due index is sparse: an item is in it only while `duePk`/`dueAt` are set, i.e. while it has
  * a next occurrence that the scheduler has not yet handed to the queue. `duePk` is
- * `DUE#<UTC day of dueAt>#<shard>`: one partition per day and shard, so a pass reads only the
- * days between its watermark and now, and no partition takes more than its share of writes.
+ * `DUE#<UTC month of dueAt>#<shard>`: one partition per month and shard, so a pass reads only the
+ * months between its watermark and now, and no partition takes more than its share of writes.
  */
+import { bucketOf } from '#ports/scheduler-state';
+
 export const TABLE_KEYS = { partition: 'pk', sort: 'sk' } as const;
 
 export const DUE_INDEX = { name: 'due-index', partition: 'duePk', sort: 'dueAt' } as const;
 export const LIST_INDEX = { name: 'list-index', partition: 'listPk', sort: 'listSk' } as const;
+/**
+ * Sparse, keys only: occurrences not yet final, by the instant they must have moved on by
+ * (`WATCH#<UTC month>#<shard>`, `watchAt`). Keys only, so the status changes of an occurrence do
+ * not write the index; only a new `watchAt` does.
+ */
+export const WATCH_INDEX = { name: 'watch-index', partition: 'watchPk', sort: 'watchAt' } as const;
 
 export const keys = {
   user: (userId: string) => ({ pk: `USER#${userId}`, sk: 'PROFILE' }),
@@ -37,15 +45,26 @@ export const USER_LIST_PARTITION = 'USER';
 /** Number of write shards per day of the due index (DESIGN core idea 1). */
 export const DEFAULT_DUE_SHARDS = 8;
 
-/** `DUE#YYYY-MM-DD#<shard>` for an instant (UTC day) and a shard number. */
-export function duePartition(dueAtMs: number, shard: number): string {
-  return duePartitionOfDay(new Date(dueAtMs).toISOString().slice(0, 10), shard);
-}
+/**
+ * Both time-keyed indexes are bucketed by UTC month (`YYYY-MM`) and shard. Writes land near "now"
+ * (or on the same date next year) whatever the bucket's size, the shards spread them, and a
+ * query with `<= now` reads only what is due; month buckets keep a pass after a long gap short
+ * (a year of downtime: 13 buckets per shard, not 366).
+ */
 
-/** `DUE#YYYY-MM-DD#<shard>` for a UTC day. */
-export function duePartitionOfDay(day: string, shard: number): string {
-  return `DUE#${day}#${shard}`;
-}
+/** `DUE#YYYY-MM#<shard>`: the due-index partition of a bucket and shard. */
+export const duePartitionOfBucket = (bucket: string, shard: number): string => `DUE#${bucket}#${shard}`;
+
+/** `DUE#YYYY-MM#<shard>` for a due instant. */
+export const duePartition = (dueAtMs: number, shard: number): string =>
+  duePartitionOfBucket(bucketOf(dueAtMs), shard);
+
+/** `WATCH#YYYY-MM#<shard>`: the watch-index partition of a bucket and shard. */
+export const watchPartitionOfBucket = (bucket: string, shard: number): string => `WATCH#${bucket}#${shard}`;
+
+/** `WATCH#YYYY-MM#<shard>` for a watch instant. */
+export const watchPartition = (watchAtMs: number, shard: number): string =>
+  watchPartitionOfBucket(bucketOf(watchAtMs), shard);
 
 /** A stable shard for an item, so rescheduling the same item keeps it on one shard. */
 export function shardOf(id: string, shards: number): number {
