@@ -24,8 +24,15 @@ export interface LocalControls {
   sinkItems(): readonly SinkItem[];
 }
 
+/** Occurrences are computed up to year 9999; the clock stays well clear of that edge. */
+const LATEST_CLOCK = Date.UTC(9000, 0, 1);
 const ClockBody = z
-  .object({ now: z.iso.datetime({ offset: true }).meta({ description: 'ISO-8601 instant to jump to.' }) })
+  .object({
+    now: z.iso
+      .datetime({ offset: true })
+      .refine((iso) => Date.parse(iso) < LATEST_CLOCK, { error: 'now must be before the year 9000' })
+      .meta({ description: 'ISO-8601 instant to jump to.' }),
+  })
   .strict();
 const DrainBody = z.object({ timeoutSeconds: z.number().positive().max(3600).optional() }).strict();
 

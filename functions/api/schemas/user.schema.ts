@@ -18,12 +18,21 @@ const typeError =
   (issue: { input?: unknown }): string =>
     issue.input === undefined ? `${field} is required` : `${field} must be ${expected}`;
 
+/** Half of a UTF-16 surrogate pair without its other half: not text, and DynamoDB refuses it. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** Control characters (newlines, NUL, …) have no place in a name; matching them is the point. */
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTER = /[\u0000-\u001F\u007F]/;
+
 const name = (field: string) =>
   z
     .string({ error: typeError(field, 'a string') })
     .trim()
     .min(1, { error: `${field} must not be empty` })
-    .max(MAX_NAME_LENGTH, { error: `${field} must be at most ${MAX_NAME_LENGTH} characters` });
+    .max(MAX_NAME_LENGTH, { error: `${field} must be at most ${MAX_NAME_LENGTH} characters` })
+    .refine((value) => !LONE_SURROGATE.test(value) && !CONTROL_CHARACTER.test(value), {
+      error: `${field} must be plain text (no control characters or broken Unicode)`,
+    });
 
 const birthday = z
   .string({ error: typeError('birthday', 'a string') })

@@ -111,3 +111,32 @@ describe('toUserJson', () => {
     expect(json).not.toHaveProperty('schedule');
   });
 });
+
+describe('names that are not plain text', () => {
+  it.each([
+    ['a lone high surrogate', 'Jo\ud800hn'],
+    ['a lone low surrogate', '\udc00John'],
+    ['a newline', 'Jo\nhn'],
+    ['a NUL', 'John\u0000'],
+  ])('given %s in firstName, then the body is rejected naming firstName', (_label, firstName) => {
+    const result = UserProfileSchema.safeParse({
+      firstName,
+      lastName: 'Doe',
+      birthday: '1990-01-01',
+      timezone: 'UTC',
+    });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues.map((issue) => issue.path.join('.'))).toEqual(['firstName']);
+  });
+
+  it('given an emoji (a proper surrogate pair), then the name is accepted', () => {
+    expect(
+      UserProfileSchema.safeParse({
+        firstName: 'Jo 🎉',
+        lastName: 'Doe',
+        birthday: '1990-01-01',
+        timezone: 'UTC',
+      }).success,
+    ).toBe(true);
+  });
+});
