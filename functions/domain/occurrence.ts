@@ -124,8 +124,16 @@ export function claim(occurrence: Occurrence, owner: string, now: number, leaseM
     status: 'sending',
     leaseOwner: owner,
     leaseUntil: now + leaseMs,
-    attemptSequence: occurrence.attemptSequence + 1,
   });
+}
+
+/**
+ * A POST was made under the claim: it gets the next number of the attempt log. Not a stored
+ * transition by itself; the state that concludes the attempt carries it. (An open circuit makes
+ * no POST and so takes no number.)
+ */
+export function countAttempt(claimed: Occurrence): Occurrence {
+  return { ...claimed, attemptSequence: claimed.attemptSequence + 1 };
 }
 
 const releaseLease = { leaseOwner: undefined, leaseUntil: undefined } as const;

@@ -49,6 +49,9 @@ export function createWorkerHandler(worker: () => Promise<Worker>) {
       // A processor per invocation: it keeps per-batch state, and invocations may overlap locally.
       const response = await processPartialResponse(event, handleRecord, new BatchProcessor(EventType.SQS), {
         context,
+        // A batch whose every record must come back is still an answer, not an invocation
+        // error: SQS redelivers the same way, and the error alarms stay for real failures.
+        throwOnFullBatchFailure: false,
       });
       await publishEvents(publisher, events);
       return response;

@@ -3,6 +3,7 @@ import type { Clock } from '#commons/clock';
 import {
   cancel,
   claim,
+  countAttempt,
   defer,
   markDelivered,
   markFailed,
@@ -118,12 +119,12 @@ export class DeliverOccurrence {
 
     const attemptAt = clock.now();
     const outcome = await this.attempt(claimed, user, attemptAt, timeoutMs, context.signal);
-    const result = await this.conclude(claimed, message, outcome, context.emit);
+    if (outcome.kind === 'circuit-open') return this.conclude(claimed, message, outcome, context.emit);
+    const attempted = countAttempt(claimed);
+    const result = await this.conclude(attempted, message, outcome, context.emit);
     // Recorded after the status: a failure here must not lead to a second POST (the message
     // comes back, finds the status written, and is dropped or re-delayed).
-    if (outcome.kind !== 'circuit-open') {
-      await occurrences.recordAttempt(attemptRecordOf(claimed, attemptAt, outcome));
-    }
+    await occurrences.recordAttempt(attemptRecordOf(attempted, attemptAt, outcome));
     return result;
   }
 

@@ -721,6 +721,19 @@ describe('delivering one occurrence against DynamoDB, SQS, EventBridge and a rea
       expect(mainQueue()).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
     });
 
+    it('when every record of a batch must come back, then the handler answers them all as failures instead of throwing', async () => {
+      const user = await createUser();
+      await schedulePassAt(DUE, 1);
+      const received = await receiveAll(queueUrl, { keep: true });
+      const handler = createWorkerHandler(() => Promise.resolve(worker));
+      const context = { ...lambdaContext('occasions-worker', 60_000), getRemainingTimeInMillis: () => 1_500 };
+
+      const response = await handler(sqsEventOf(received), context);
+
+      expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: received[0]!.raw.MessageId }] });
+      expect(receiver.accepted(user.id)).toHaveLength(0);
+    });
+
     it('when the worker handler gets it in a batch, then that record is a batch failure and comes back after the visibility timeout', async () => {
       const done = await createUser({ firstName: 'Done' });
       const user = await createUser();
