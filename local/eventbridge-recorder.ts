@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { appendFile, mkdir } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './listen';
 import { join } from 'node:path';
 import { isoOf, type Clock } from '#commons/clock';
 
@@ -97,13 +97,7 @@ export async function startEventBridgeRecorder(options: {
       send(res, 500, { __type: 'InternalException', message: String(error) }, 'InternalException');
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const { port } = await listenOnLoopback(server);
 
   return {
     endpoint: `http://127.0.0.1:${port}`,

@@ -8,7 +8,6 @@ import {
 import type { ScheduledEvent } from 'aws-lambda';
 import { mkdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { DynamoUserRepository } from '#adapters/dynamodb/dynamo-user-repository';
 import { isAuthorizedApiKey } from '#api/auth';
@@ -31,6 +30,7 @@ import {
 } from './embedded-dynamodb';
 import { startEventBridgeRecorder } from './eventbridge-recorder';
 import { lambdaContext } from './lambda-context';
+import { listenOnLoopback } from './listen';
 import type { LocalConfig } from './local-config';
 import { localRoutes, type DrainResult } from './local-routes';
 import { loadClockInstant, loadSecrets, saveClockInstant } from './local-state';
@@ -142,10 +142,7 @@ export async function startLocalRuntime(
         res.end();
       });
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(config.port, '127.0.0.1', resolve);
-    });
+    const { port } = await listenOnLoopback(server, config.port);
     stoppers.push(
       () =>
         new Promise<void>((resolve) => {
@@ -155,7 +152,7 @@ export async function startLocalRuntime(
           server.closeIdleConnections();
         }),
     );
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const url = `http://127.0.0.1:${port}`;
 
     const sink = new WebhookSink({
       secret: secrets.webhookSecret,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Clock } from '#commons/clock';
+import { listenOnLoopback } from '../listen';
 import { SqsError } from './errors';
 import { Input } from './input';
 import { Journal } from './journal';
@@ -129,19 +130,13 @@ export async function startSqsServer(options: SqsServerOptions): Promise<SqsServ
     return await result;
   }
 
+  let address: AddressInfo;
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    address = await listenOnLoopback(server, options.port, options.host);
   } catch (error) {
     store.close(); // e.g. the port is taken: release the journal file too
     throw error;
   }
-  const address = server.address() as AddressInfo;
   endpoint = `http://${urlHost(address)}:${address.port}`;
   const unsubscribe = clock.onChange?.(scheduleWake);
 
