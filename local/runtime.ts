@@ -238,6 +238,7 @@ export async function startLocalRuntime(
       }
     };
 
+    let jumps: Promise<unknown> = Promise.resolve();
     const apiHandler = createApiHandler({
       manageUsers: new ManageUsers({
         users: new DynamoUserRepository({
@@ -249,17 +250,22 @@ export async function startLocalRuntime(
       }),
       extraRoutes: localRoutes({
         clock,
-        jumpClock: async (instant) => {
-          // No delivery is in flight across a jump: its lease and visibility would expire at once.
-          await poller.pause();
-          try {
-            clock.set(instant);
-          } finally {
-            poller.resume();
-          }
-          saveClockInstant(config.dataDir, clock.now());
-          // Time passed: run the pass the timer would have run.
-          tickInBackground();
+        jumpClock: (instant) => {
+          // One jump at a time: a second one must not resume the poller under the first.
+          const jump = jumps.then(async () => {
+            // No delivery is in flight across a jump: its lease and visibility would expire at once.
+            await poller.pause();
+            try {
+              clock.set(instant);
+            } finally {
+              poller.resume();
+            }
+            saveClockInstant(config.dataDir, clock.now());
+            // Time passed: run the pass the timer would have run.
+            tickInBackground();
+          });
+          jumps = jump.catch(() => undefined);
+          return jump;
         },
         tick,
         drain,

@@ -19,6 +19,8 @@ export type OccurrenceStatus =
 
 /** How long past its next attempt an occurrence may sit before the scheduler re-sends it. */
 export const WATCH_GRACE_MS = 15 * 60_000;
+/** Rescued again and again (a poison message, a long backlog), it is looked at less and less often. */
+const MAX_WATCH_BACKOFF_MS = 24 * 3_600_000;
 
 /** Statuses after which nothing is ever sent again for this occurrence (unless replayed). */
 export const FINAL_STATUSES: ReadonlySet<OccurrenceStatus> = new Set(['delivered', 'failed', 'skipped']);
@@ -55,6 +57,8 @@ export interface Occurrence {
    * a redrive after repeated crashes, a purged queue). Absent once final or cancelled.
    */
   watchAt?: number;
+  /** How often the scheduler re-sent it after finding it past `watchAt`; backs the watch off. */
+  rescues?: number;
   deliveredAt?: number;
   lastError?: string;
   statusReason?: string;
@@ -201,6 +205,7 @@ export function reschedule(occurrence: Occurrence, input: NewOccurrence, now: nu
     lastError: undefined,
     attempts: 0,
     deferrals: 0,
+    rescues: 0,
     leaseOwner: undefined,
     leaseUntil: undefined,
     nextAttemptAt: now,
@@ -210,11 +215,19 @@ export function reschedule(occurrence: Occurrence, input: NewOccurrence, now: nu
 }
 
 /**
- * The scheduler hands an occurrence to the queue again: a previous pass died before sending, or
- * its message was lost (found past `watchAt`).
+ * The scheduler hands an occurrence to the queue again: a previous pass died before sending
+ * (`rescued` false), or its message was lost and it was found past `watchAt` (`rescued` true:
+ * the next look backs off, doubling from 15 minutes up to a day). A wait it was already given
+ * (a deferral's `nextAttemptAt`) is kept.
  */
-export function markReenqueued(occurrence: Occurrence, now: number): Occurrence {
-  return next(occurrence, now, { enqueuedAt: now, watchAt: now + WATCH_GRACE_MS });
+export function markReenqueued(occurrence: Occurrence, now: number, rescued = false): Occurrence {
+  const rescues = (occurrence.rescues ?? 0) + (rescued ? 1 : 0);
+  const backoff = Math.min(MAX_WATCH_BACKOFF_MS, WATCH_GRACE_MS * 2 ** rescues);
+  return next(occurrence, now, {
+    enqueuedAt: now,
+    rescues,
+    watchAt: Math.max(now, occurrence.nextAttemptAt) + backoff,
+  });
 }
 
 /** One POST, as kept in the attempt log. */

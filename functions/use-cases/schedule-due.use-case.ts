@@ -122,6 +122,12 @@ export class ScheduleDueOccurrences {
     };
 
     for (let month = startOfUtcMonth(from); month <= now && !pass.stopped; month = nextUtcMonth(month)) {
+      if (options.shouldStop?.()) {
+        // Out of time even before this bucket (a long gap of empty months): the next pass goes on.
+        pass.stopped = true;
+        pass.watermark = Math.min(pass.watermark, month);
+        break;
+      }
       // The shards of one bucket are independent partitions: read them side by side.
       const shards = Array.from({ length: this.deps.dueIndex.shards }, (_, shard) => shard);
       await Promise.all(
@@ -143,7 +149,7 @@ export class ScheduleDueOccurrences {
     options: PassOptions,
   ): Promise<void> {
     for await (const page of this.deps.dueIndex.due(bucket, shard, pass.now)) {
-      if (pass.stopped || pass.due + page.length > this.settings.maxItemsPerPass || options.shouldStop?.()) {
+      if (this.exhausted(pass, page.length, options)) {
         // Out of budget: everything from this bucket on waits for the next pass.
         pass.stopped = true;
         pass.watermark = Math.min(pass.watermark, bucketStart);
@@ -155,8 +161,27 @@ export class ScheduleDueOccurrences {
     }
     if (pass.stopped) return;
     for await (const ids of this.deps.occurrences.overdue(bucket, shard, pass.now)) {
+      if (this.exhausted(pass, ids.length, options)) {
+        // Same budget as due items: what is left is looked at by the next pass.
+        pass.stopped = true;
+        pass.watermark = Math.min(pass.watermark, bucketStart);
+        pass.pending += ids.length;
+        return;
+      }
       await this.rescueOverdue(ids, pass, options);
     }
+  }
+
+  /**
+   * Whether taking `more` items would go over this pass's budget (items or time). Read afresh:
+   * the shards of a bucket run side by side and any of them may have stopped the pass.
+   */
+  private exhausted(pass: PassState, more: number, options: PassOptions): boolean {
+    return (
+      pass.stopped ||
+      pass.due + pass.rescued + more > this.settings.maxItemsPerPass ||
+      options.shouldStop?.() === true
+    );
   }
 
   /**
@@ -167,7 +192,7 @@ export class ScheduleDueOccurrences {
   private async rescueOverdue(ids: readonly string[], pass: PassState, options: PassOptions): Promise<void> {
     const { now } = pass;
     const found = await Promise.all(ids.map((id) => this.deps.occurrences.get(id)));
-    const toSend: Occurrence[] = [];
+    const candidates: Occurrence[] = [];
     for (const occurrence of found) {
       // Moved on since the index was read (it is read eventually consistently), or final.
       if (occurrence?.watchAt === undefined || occurrence.watchAt > now) continue;
@@ -177,9 +202,10 @@ export class ScheduleDueOccurrences {
         pass.watermark = Math.min(pass.watermark, occurrence.watchAt);
         continue;
       }
-      const requeued = markReenqueued(occurrence, now);
-      if (await this.deps.occurrences.save(requeued)) toSend.push(requeued);
+      candidates.push(markReenqueued(occurrence, now, true));
     }
+    const saved = await Promise.all(candidates.map((requeued) => this.deps.occurrences.save(requeued)));
+    const toSend = candidates.filter((_, index) => saved[index]);
     const unsent = new Set((await this.deps.queue.enqueue(toSend.map(messageOf))).map((m) => m.occurrenceId));
     for (const occurrence of toSend) {
       if (unsent.has(occurrence.occurrenceId)) {
