@@ -9,6 +9,7 @@ import type { ScheduledEvent } from 'aws-lambda';
 import { mkdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
+import { DynamoOccurrenceRepository } from '#adapters/dynamodb/dynamo-occurrence-repository';
 import { DynamoUserRepository } from '#adapters/dynamodb/dynamo-user-repository';
 import { isAuthorizedApiKey } from '#api/auth';
 import { systemClock } from '#commons/clock';
@@ -245,6 +246,11 @@ export async function startLocalRuntime(
           client: doc,
           tableName: LOCAL_TABLE,
           dueShards: DEFAULT_DUE_SHARDS,
+        }),
+        occurrences: new DynamoOccurrenceRepository({
+          client: doc,
+          tableName: LOCAL_TABLE,
+          watchShards: DEFAULT_DUE_SHARDS,
         }),
         clock,
       }),

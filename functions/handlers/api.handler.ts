@@ -6,6 +6,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { DynamoOccurrenceRepository } from '#adapters/dynamodb/dynamo-occurrence-repository';
 import { DynamoUserRepository } from '#adapters/dynamodb/dynamo-user-repository';
 import { createApi } from '#api/app';
 import type { Route } from '#api/router';
@@ -57,7 +58,12 @@ export function createDefaultApiHandler(env: Env): ApiHandler {
     tableName: config.tableName,
     dueShards: config.dueShards,
   });
-  return createApiHandler({ manageUsers: new ManageUsers({ users, clock: systemClock }) });
+  const occurrences = new DynamoOccurrenceRepository({
+    client,
+    tableName: config.tableName,
+    watchShards: config.dueShards,
+  });
+  return createApiHandler({ manageUsers: new ManageUsers({ users, occurrences, clock: systemClock }) });
 }
 
 let defaultHandler: ApiHandler | undefined;

@@ -1,9 +1,12 @@
 import { isoOf, type Clock } from '#commons/clock';
 import { ConflictError, NotFoundError } from '#commons/errors';
 import { createIdGenerator } from '#domain/ids';
-import { birthdayRule, nextOccurrence } from '#domain/schedule';
+import { FINAL_STATUSES } from '#domain/occurrence';
+import { occurrenceId } from '#domain/occurrence-id';
+import { birthdayRule, nextOccurrence, occurrenceAfter } from '#domain/schedule';
 import { scheduleFingerprintOf, type StoredUser, type UserProfile, type UserSchedule } from '#domain/user';
 import { isValidTimeZone, localDateOf, parseCalendarDate } from '#domain/zoned-time';
+import type { OccurrenceRepository } from '#ports/occurrence-repository';
 import type { UserPage, UserRepository } from '#ports/user-repository';
 
 /** Earliest accepted birth year: older dates are typos, not customers. */
@@ -55,11 +58,19 @@ export class ManageUsers {
   private readonly users: UserRepository;
   private readonly clock: Clock;
   private readonly newId: () => string;
+  private readonly occurrences: Pick<OccurrenceRepository, 'get'> | undefined;
 
-  constructor(deps: { users: UserRepository; clock: Clock; newId?: () => string }) {
+  constructor(deps: {
+    users: UserRepository;
+    clock: Clock;
+    newId?: () => string;
+    /** Lets an edit see that the day's notification already went out (see `skipDone`). */
+    occurrences?: Pick<OccurrenceRepository, 'get'>;
+  }) {
     this.users = deps.users;
     this.clock = deps.clock;
     this.newId = deps.newId ?? createIdGenerator(deps.clock);
+    this.occurrences = deps.occurrences;
   }
 
   async create(profile: UserProfile, requestId: string): Promise<StoredUser> {
@@ -115,12 +126,13 @@ export class ManageUsers {
       const current = await this.get(id);
       const profile = change(current);
       const now = this.validNow(profile);
+      const schedule = scheduleAfterEdit(current, profile, now);
       const next: StoredUser = {
         ...current,
         ...profile,
         updatedAt: isoOf(now),
         version: current.version + 1,
-        schedule: scheduleAfterEdit(current, profile, now),
+        schedule: schedule === current.schedule ? schedule : await this.skipDone(id, profile, schedule),
         lastRequestId: requestId,
       };
       try {
@@ -130,6 +142,23 @@ export class ManageUsers {
         if (!(error instanceof ConflictError) || attempt >= MAX_ATTEMPTS) throw error;
       }
     }
+  }
+
+  /**
+   * A new zone can put the same local date's 09:00 still ahead although that date's notification
+   * went out already (Tokyo to Los Angeles on the day). At most one per date: the schedule shown
+   * and kept is then next year's, not one that would never be sent.
+   */
+  private async skipDone(
+    id: string,
+    profile: UserProfile,
+    schedule: UserSchedule | null,
+  ): Promise<UserSchedule | null> {
+    if (!schedule || !this.occurrences) return schedule;
+    const existing = await this.occurrences.get(occurrenceId(id, 'birthday', schedule.localDate));
+    return existing && FINAL_STATUSES.has(existing.status)
+      ? occurrenceAfter(birthdayRule(profile), schedule.localDate)
+      : schedule;
   }
 
   private validNow(profile: UserProfile): number {

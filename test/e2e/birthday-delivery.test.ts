@@ -215,6 +215,8 @@ describe('birthday webhooks through the local runtime', () => {
     expect(receiver.accepted(user.id)).toHaveLength(1);
     const patched = await service.api('PATCH', `/v1/users/${user.id}`, { timezone: 'America/Los_Angeles' });
     expect(patched.status).toBe(200);
+    // The day's message went out: what the user shows next is next year's, not today's LA 09:00.
+    expect((patched.body as UserBody).nextNotificationAt).toBe('2028-11-11T17:00:00.000Z');
     // 09:00 in Los Angeles on the same local date is still ahead: the same occurrence, already delivered.
     await runAt(Date.parse('2027-11-11T17:00:00Z'));
     await runAt(Date.parse('2027-11-12T17:00:00Z'));
