@@ -25,7 +25,8 @@ const MAX_WATCH_BACKOFF_MS = 24 * 3_600_000;
 /** Statuses after which nothing is ever sent again for this occurrence (unless replayed). */
 export const FINAL_STATUSES: ReadonlySet<OccurrenceStatus> = new Set(['delivered', 'failed', 'skipped']);
 
-export interface Occurrence {
+/** What an occurrence is of: the user, event and local date, as the scheduler found them. */
+export interface NewOccurrence {
   occurrenceId: string;
   userId: string;
   eventKey: string;
@@ -35,12 +36,18 @@ export interface Occurrence {
   scheduledFor: number;
   /** What the schedule was computed from (see scheduleFingerprintOf); stale when it differs. */
   fingerprint: string;
+  /** The x-request-id of the API call that scheduled it, for log correlation. */
+  correlationId?: string;
+}
+
+/** An occurrence as stored: what it is of, and where it stands. */
+export interface Occurrence extends NewOccurrence {
   status: OccurrenceStatus;
   /** Attempts that used the retry budget (5xx, timeouts, connection errors). */
   attempts: number;
   /** Waits that did not use it (429, circuit open). */
   deferrals: number;
-  /** Every attempt made, for the attempt log's sequence numbers. */
+  /** POSTs made, for the attempt log's sequence numbers. */
   attemptSequence: number;
   /** Not to be attempted before this instant (epoch ms). */
   nextAttemptAt: number;
@@ -62,20 +69,7 @@ export interface Occurrence {
   deliveredAt?: number;
   lastError?: string;
   statusReason?: string;
-  /** The x-request-id of the API call that scheduled it, for log correlation. */
-  correlationId?: string;
   version: number;
-}
-
-export interface NewOccurrence {
-  occurrenceId: string;
-  userId: string;
-  eventKey: string;
-  localDate: string;
-  timezone: string;
-  scheduledFor: number;
-  fingerprint: string;
-  correlationId?: string;
 }
 
 /** A fresh occurrence as the scheduler creates it: queued, or skipped when found too late. */
