@@ -1,7 +1,8 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AttemptRecord, Occurrence } from '#domain/occurrence';
 import type { OccurrenceRepository } from '#ports/occurrence-repository';
+import { queryPages } from './query-pages';
 import { keys, shardOf, WATCH_INDEX, watchPartition, watchPartitionOfBucket } from './table-layout';
 
 interface Options {
@@ -48,41 +49,28 @@ export class DynamoOccurrenceRepository implements OccurrenceRepository {
 
   async listAttempts(occurrenceId: string): Promise<AttemptRecord[]> {
     const attempts: AttemptRecord[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.options.client.send(
-        new QueryCommand({
-          TableName: this.options.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': keys.occurrence(occurrenceId).pk, ':prefix': 'ATTEMPT#' },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) attempts.push(attemptFromItem(item));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    for await (const items of queryPages(this.options.client, {
+      TableName: this.options.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': keys.occurrence(occurrenceId).pk, ':prefix': 'ATTEMPT#' },
+      ConsistentRead: true,
+    })) {
+      attempts.push(...items.map(attemptFromItem));
+    }
     return attempts;
   }
 
   async *overdue(bucket: string, shard: number, until: number): AsyncIterable<string[]> {
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.options.client.send(
-        new QueryCommand({
-          TableName: this.options.tableName,
-          IndexName: WATCH_INDEX.name,
-          KeyConditionExpression: '#pk = :pk AND #at <= :until',
-          ExpressionAttributeNames: { '#pk': WATCH_INDEX.partition, '#at': WATCH_INDEX.sort },
-          ExpressionAttributeValues: { ':pk': watchPartitionOfBucket(bucket, shard), ':until': until },
-          Limit: 100,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      const ids = (page.Items ?? []).map((item) => String(item.pk).slice('OCC#'.length));
-      if (ids.length > 0) yield ids;
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    for await (const items of queryPages(this.options.client, {
+      TableName: this.options.tableName,
+      IndexName: WATCH_INDEX.name,
+      KeyConditionExpression: '#pk = :pk AND #at <= :until',
+      ExpressionAttributeNames: { '#pk': WATCH_INDEX.partition, '#at': WATCH_INDEX.sort },
+      ExpressionAttributeValues: { ':pk': watchPartitionOfBucket(bucket, shard), ':until': until },
+      Limit: 100,
+    })) {
+      yield items.map((item) => String(item.pk).slice('OCC#'.length));
+    }
   }
 
   /** The record as stored, plus the watch index keys while it is watched (a put replaces all). */

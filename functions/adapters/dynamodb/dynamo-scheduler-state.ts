@@ -1,7 +1,8 @@
-import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { StoredUser } from '#domain/user';
 import type { DueIndex, WatermarkStore } from '#ports/scheduler-state';
 import { userFromItem } from './dynamo-user-repository';
+import { queryPages } from './query-pages';
 import { DUE_INDEX, duePartitionOfBucket, keys } from './table-layout';
 
 interface Options {
@@ -39,22 +40,15 @@ export class DynamoDueIndex implements DueIndex {
   }
 
   async *due(bucket: string, shard: number, until: number): AsyncIterable<StoredUser[]> {
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.options.client.send(
-        new QueryCommand({
-          TableName: this.options.tableName,
-          IndexName: DUE_INDEX.name,
-          KeyConditionExpression: '#pk = :pk AND #due <= :until',
-          ExpressionAttributeNames: { '#pk': DUE_INDEX.partition, '#due': DUE_INDEX.sort },
-          ExpressionAttributeValues: { ':pk': duePartitionOfBucket(bucket, shard), ':until': until },
-          Limit: this.options.pageSize ?? 100,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      const items = (page.Items ?? []).map((item) => userFromItem(item));
-      if (items.length > 0) yield items;
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    for await (const items of queryPages(this.options.client, {
+      TableName: this.options.tableName,
+      IndexName: DUE_INDEX.name,
+      KeyConditionExpression: '#pk = :pk AND #due <= :until',
+      ExpressionAttributeNames: { '#pk': DUE_INDEX.partition, '#due': DUE_INDEX.sort },
+      ExpressionAttributeValues: { ':pk': duePartitionOfBucket(bucket, shard), ':until': until },
+      Limit: this.options.pageSize ?? 100,
+    })) {
+      yield items.map(userFromItem);
+    }
   }
 }
