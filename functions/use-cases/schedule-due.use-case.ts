@@ -78,6 +78,18 @@ type Decision =
   | { kind: 'advance'; event?: DomainEvent }
   | { kind: 'leave' };
 
+/** Counts `count` items as left for a later pass, and keeps the watermark at or before `at`. */
+function leaveBehind(pass: PassState, at: number, count = 1): void {
+  pass.pending += count;
+  pass.watermark = Math.min(pass.watermark, at);
+}
+
+/** Ends the pass early: everything from `at` on waits for the next one. */
+function stopPass(pass: PassState, at: number, count: number): void {
+  pass.stopped = true;
+  leaveBehind(pass, at, count);
+}
+
 /** What one pass has seen so far; shared by the shards it reads side by side. */
 interface PassState {
   now: number;
@@ -124,8 +136,7 @@ export class ScheduleDueOccurrences {
     for (let month = startOfUtcMonth(from); month <= now && !pass.stopped; month = nextUtcMonth(month)) {
       if (options.shouldStop?.()) {
         // Out of time even before this bucket (a long gap of empty months): the next pass goes on.
-        pass.stopped = true;
-        pass.watermark = Math.min(pass.watermark, month);
+        stopPass(pass, month, 0);
         break;
       }
       // The shards of one bucket are independent partitions: read them side by side.
@@ -151,9 +162,7 @@ export class ScheduleDueOccurrences {
     for await (const page of this.deps.dueIndex.due(bucket, shard, pass.now)) {
       if (this.exhausted(pass, page.length, options)) {
         // Out of budget: everything from this bucket on waits for the next pass.
-        pass.stopped = true;
-        pass.watermark = Math.min(pass.watermark, bucketStart);
-        pass.pending += page.length;
+        stopPass(pass, bucketStart, page.length);
         return;
       }
       pass.due += page.length;
@@ -163,9 +172,7 @@ export class ScheduleDueOccurrences {
     for await (const ids of this.deps.occurrences.overdue(bucket, shard, pass.now)) {
       if (this.exhausted(pass, ids.length, options)) {
         // Same budget as due items: what is left is looked at by the next pass.
-        pass.stopped = true;
-        pass.watermark = Math.min(pass.watermark, bucketStart);
-        pass.pending += ids.length;
+        stopPass(pass, bucketStart, ids.length);
         return;
       }
       await this.rescueOverdue(ids, pass, options);
@@ -198,8 +205,7 @@ export class ScheduleDueOccurrences {
       if (occurrence?.watchAt === undefined || occurrence.watchAt > now) continue;
       if (occurrence.status === 'sending' && (occurrence.leaseUntil ?? 0) > now) {
         // An attempt is in flight: look again next pass.
-        pass.pending += 1;
-        pass.watermark = Math.min(pass.watermark, occurrence.watchAt);
+        leaveBehind(pass, occurrence.watchAt);
         continue;
       }
       candidates.push(markReenqueued(occurrence, now, true));
@@ -224,10 +230,6 @@ export class ScheduleDueOccurrences {
     options: PassOptions,
   ): Promise<void> {
     const { now } = pass;
-    const leaveBehind = (dueAt: number): void => {
-      pass.pending += 1;
-      pass.watermark = Math.min(pass.watermark, dueAt);
-    };
     const decisions = await Promise.all(page.map((user) => this.decide(user, now)));
     const toSend: { user: StoredUser; message: NotificationMessage }[] = [];
     const toAdvance: StoredUser[] = [];
@@ -241,13 +243,13 @@ export class ScheduleDueOccurrences {
           pass.events.push(decision.event);
           pass.skipped += 1;
         }
-      } else leaveBehind(user.schedule.dueAt);
+      } else leaveBehind(pass, user.schedule.dueAt);
     });
     const unsent = new Set(
       (await this.deps.queue.enqueue(toSend.map((item) => item.message))).map((m) => m.occurrenceId),
     );
     for (const { user, message } of toSend) {
-      if (unsent.has(message.occurrenceId)) leaveBehind(user.schedule?.dueAt ?? now);
+      if (unsent.has(message.occurrenceId)) leaveBehind(pass, user.schedule?.dueAt ?? now);
       else {
         pass.enqueued += 1;
         options.onEnqueued?.(message);
@@ -256,7 +258,7 @@ export class ScheduleDueOccurrences {
     }
     for (const nextDue of await Promise.all(toAdvance.map((user) => this.advance(user)))) {
       // Downtime longer than a year leaves the next occurrence due already: keep it in view.
-      if (nextDue !== undefined && nextDue <= now) leaveBehind(nextDue);
+      if (nextDue !== undefined && nextDue <= now) leaveBehind(pass, nextDue);
     }
   }
 
