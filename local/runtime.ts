@@ -195,10 +195,16 @@ export async function startLocalRuntime(
       passesInFlight.add(pass);
       return pass;
     };
+    /** A pass nobody waits for (the timer, a clock jump): its failure is logged, not thrown. */
+    const tickLogged = (): Promise<void> =>
+      tick().then(
+        () => undefined,
+        (error: unknown) => {
+          logger.error('scheduler pass failed', { error });
+        },
+      );
     const tickInBackground = (): void => {
-      tick().catch((error: unknown) => {
-        logger.error('scheduler pass failed', { error });
-      });
+      void tickLogged();
     };
 
     const workerHandler = createWorkerHandler(() => Promise.resolve(worker));
@@ -292,13 +298,9 @@ export async function startLocalRuntime(
     // The timer's passes never overlap each other (an explicit tick may still run beside one).
     let timerPass: Promise<unknown> | undefined;
     const timerTick = (): void => {
-      timerPass ??= tick()
-        .catch((error: unknown) => {
-          logger.error('scheduler pass failed', { error });
-        })
-        .finally(() => {
-          timerPass = undefined;
-        });
+      timerPass ??= tickLogged().finally(() => {
+        timerPass = undefined;
+      });
     };
     const timer = setInterval(timerTick, timerPeriodMs(clock.realDelayFor(config.tickSeconds * 1000)));
     stoppers.push(() => {
