@@ -101,10 +101,12 @@ export class DeliverOccurrence {
       return this.waitAndComeBack(message, at - now, blocked.reason);
     }
 
+    // Re-check against the user as stored now: deleted, or a new birthday or zone, means stale.
     const user = await users.get(occurrence.userId);
-    const staleReason = whyStale(occurrence, user);
-    if (staleReason) return this.cancelStale(occurrence, staleReason, now, context.emit);
-    if (!user) return { kind: 'ignored', reason: 'unreachable' };
+    if (!user) return this.cancelStale(occurrence, 'user deleted', now, context.emit);
+    if (scheduleFingerprintOf(user) !== occurrence.fingerprint) {
+      return this.cancelStale(occurrence, 'birthday or time zone changed', now, context.emit);
+    }
 
     const timeoutMs = Math.min(this.deps.settings.webhookTimeoutMs, context.remainingTimeMs() - 1_000);
     if (timeoutMs < this.deps.settings.minimumAttemptMs) throw new TryAgainLaterError('too little time left');
@@ -256,13 +258,6 @@ function domainEvent(
       ...extra,
     },
   };
-}
-
-/** Why an occurrence may no longer be sent, judged against the user as stored now. */
-export function whyStale(occurrence: Occurrence, user: StoredUser | undefined): string | undefined {
-  if (!user) return 'user deleted';
-  if (scheduleFingerprintOf(user) !== occurrence.fingerprint) return 'birthday or time zone changed';
-  return undefined;
 }
 
 /** The webhook body of CONTRACT section 5. */
