@@ -1,8 +1,8 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { ConflictError, NotFoundError } from '#commons/errors';
+import { ConflictError, NotFoundError, VersionMismatchError } from '#commons/errors';
 import { InvalidCursorError } from '#ports/user-repository';
 import { InvalidProfileError, type ManageUsers } from '#use-cases/manage-users.use-case';
-import { finalizeResponse, problemResponse, type HttpResponse } from './http';
+import { etagOf, finalizeResponse, problemResponse, type HttpResponse } from './http';
 import { ProblemError, problem } from './problem';
 import { createRouter, type Route } from './router';
 import { healthRoutes } from './routes/health.routes';
@@ -45,6 +45,15 @@ function errorResponse(error: unknown, logError: ApiDeps['logError']): HttpRespo
   if (error instanceof ConflictError) {
     return problemResponse(
       problem('conflict', 'The resource kept changing concurrently; retry the request.'),
+    );
+  }
+  if (error instanceof VersionMismatchError) {
+    return problemResponse(
+      problem(
+        'precondition-failed',
+        `The ${error.resource} is at version ${error.actual}; If-Match said ${error.expected}. Read it again.`,
+      ),
+      { etag: etagOf(error.actual) },
     );
   }
   if (error instanceof InvalidCursorError) {

@@ -9,11 +9,26 @@ export const MAX_BODY_BYTES = 64 * 1024;
 export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 export const REQUEST_ID_HEADER = 'x-request-id';
 
+/**
+ * What an admin write changed, for the audit log: the app records it with the caller's key id
+ * once the route has answered 2xx. `before`/`after` are the resource as the API shows it.
+ */
+export interface AuditChange {
+  /** The kind of resource (`user`, `event-type`, `api-key`, …). */
+  resource: string;
+  resourceId: string;
+  action: 'create' | 'update' | 'delete' | 'command';
+  before?: unknown;
+  after?: unknown;
+}
+
 /** What a route answers; `finalizeResponse` turns it into the Lambda proxy result. */
 export interface HttpResponse {
   statusCode: number;
   headers: Record<string, string>;
   body: string;
+  /** Set by routes that change something; never sent to the client. */
+  audit?: AuditChange;
 }
 
 export const json = (
@@ -71,6 +86,26 @@ export function headerOf(
     if (key.toLowerCase() === wanted && value !== undefined) return value;
   }
   return undefined;
+}
+
+/** The strong ETag of a stored version: `"<version>"`. */
+export const etagOf = (version: number): string => `"${version}"`;
+
+/**
+ * The version an `If-Match` header insists on, for optimistic concurrency across admins:
+ * `undefined` when absent or `*` (no precondition). Anything but one of our own ETags is a 412,
+ * since no stored version can match it.
+ */
+export function expectedVersionOf(event: Pick<APIGatewayProxyEvent, 'headers'>): number | undefined {
+  const presented = headerOf(event.headers, 'if-match')?.trim();
+  if (presented === undefined || presented === '*') return undefined;
+  const match = /^(?:W\/)?"(\d{1,15})"$/.exec(presented);
+  if (!match?.[1]) {
+    throw new ProblemError(
+      problem('precondition-failed', 'If-Match must be an ETag this service issued, such as "3".'),
+    );
+  }
+  return Number(match[1]);
 }
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;

@@ -1,24 +1,76 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { z } from 'zod';
 import type { HttpResponse } from './http';
 import { ProblemError, problem } from './problem';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** Roles of API keys: `admin` may do everything, `viewer` only read (on-call). */
+export type Role = 'admin' | 'viewer';
+
+/** Who is calling, as the authorizer established it. */
+export interface Principal {
+  /** The API key's id (`bootstrap` for ADMIN_API_KEY); never the secret. */
+  keyId: string;
+  role: Role;
+}
 
 export interface RouteRequest {
   event: APIGatewayProxyEvent;
   /** The `{name}` segments of the route's path, percent-decoded. */
   params: Readonly<Record<string, string>>;
   requestId: string;
+  /** Absent only on public routes (`/health`). */
+  principal?: Principal;
 }
 
 export type RouteHandler = (request: RouteRequest) => Promise<HttpResponse>;
+
+/**
+ * Who may call a route. `public`: no key (liveness only); `viewer`: any valid key (reads);
+ * `admin`: admin keys only (every write). Default: `viewer` for GET, `admin` otherwise.
+ */
+export type Access = 'public' | 'viewer' | 'admin';
+
+/** One documented answer of a route; `schema` is the body (JSON Schema generated from zod). */
+export interface ResponseDoc {
+  description: string;
+  schema?: z.ZodType;
+  /** Response headers worth documenting, e.g. `{ location: 'The new user' }`. */
+  headers?: Readonly<Record<string, string>>;
+}
+
+/**
+ * What the OpenAPI document says about a route. The same zod schemas that validate the request
+ * are given here, so the document cannot drift from the code. Error answers (400, 401, 403, 404,
+ * 409, 412, 413, 415, 429) are added from `errors`, all as problem+json.
+ */
+export interface RouteDoc {
+  summary: string;
+  description?: string;
+  /** Groups routes in the document (`users`, `notifications`, …). */
+  tag: string;
+  body?: z.ZodType;
+  query?: z.ZodType;
+  /** Success answers by status code. */
+  responses: Readonly<Record<number, ResponseDoc>>;
+  /** Error statuses this route can answer beyond 401/403/429, which every authenticated route has. */
+  errors?: readonly number[];
+}
 
 export interface Route {
   method: HttpMethod;
   /** A path template such as `/v1/users/{id}`; a `{name}` segment matches one non-empty segment. */
   path: string;
   handler: RouteHandler;
+  access?: Access;
+  /** Required for every `/v1` route (a test checks); absent for `/_local` and `/health`. */
+  doc?: RouteDoc;
 }
+
+/** The access a route needs: its own, or `viewer` for GET and `admin` for everything else. */
+export const accessOf = (route: Pick<Route, 'method' | 'access'>): Access =>
+  route.access ?? (route.method === 'GET' ? 'viewer' : 'admin');
 
 /**
  * Dispatches API Gateway REST proxy events by method and path. The router reads `event.path`

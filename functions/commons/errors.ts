@@ -21,3 +21,18 @@ export class ConflictError extends Error {
 export class AlreadyExistsError extends Error {
   override readonly name = 'AlreadyExistsError';
 }
+
+/**
+ * The caller asked for a precondition on the version (HTTP `If-Match`) and the stored resource
+ * is at another version: answered 412, nothing written.
+ */
+export class VersionMismatchError extends Error {
+  override readonly name = 'VersionMismatchError';
+  constructor(
+    readonly resource: string,
+    readonly expected: number,
+    readonly actual: number,
+  ) {
+    super(`${resource} is at version ${actual}, not ${expected}`);
+  }
+}
