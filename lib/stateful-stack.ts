@@ -8,7 +8,9 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { DUE_INDEX, LIST_INDEX, TABLE_KEYS, WATCH_INDEX } from '../functions/adapters/dynamodb/table-layout';
+import type { GlobalSecondaryIndex } from '@aws-sdk/client-dynamodb';
+import { tableDefinition } from '../functions/adapters/dynamodb/table-definition';
+import { TABLE_KEYS } from '../functions/adapters/dynamodb/table-layout';
 import { DEFAULT_WORKER_TIMEOUT, VISIBILITY_TIMEOUT_FACTOR } from './config';
 import { acknowledge } from './nag';
 
@@ -86,25 +88,12 @@ export class StatefulStack extends Stack {
       deletionProtection: props.deletionProtection ?? true,
       removalPolicy,
     });
-    // Sparse index of the next due instant, write-sharded per day (DESIGN core idea 1).
-    this.table.addGlobalSecondaryIndex({
-      indexName: DUE_INDEX.name,
-      partitionKey: { name: DUE_INDEX.partition, type: dynamodb.AttributeType.STRING },
-      sortKey: { name: DUE_INDEX.sort, type: dynamodb.AttributeType.NUMBER },
-      projectionType: dynamodb.ProjectionType.ALL,
-    });
-    this.table.addGlobalSecondaryIndex({
-      indexName: LIST_INDEX.name,
-      partitionKey: { name: LIST_INDEX.partition, type: dynamodb.AttributeType.STRING },
-      sortKey: { name: LIST_INDEX.sort, type: dynamodb.AttributeType.STRING },
-      projectionType: dynamodb.ProjectionType.ALL,
-    });
-    this.table.addGlobalSecondaryIndex({
-      indexName: WATCH_INDEX.name,
-      partitionKey: { name: WATCH_INDEX.partition, type: dynamodb.AttributeType.STRING },
-      sortKey: { name: WATCH_INDEX.sort, type: dynamodb.AttributeType.NUMBER },
-      projectionType: dynamodb.ProjectionType.KEYS_ONLY,
-    });
+    // The indexes exactly as the local runtime creates them (one definition, no drift): the
+    // sharded due index (DESIGN core idea 1), the list index, and the keys-only watch, log and
+    // user-occurrence indexes over occurrences.
+    for (const index of tableDefinition('Occasions').GlobalSecondaryIndexes ?? []) {
+      this.table.addGlobalSecondaryIndex(globalSecondaryIndexProps(index));
+    }
 
     // SSE-SQS rather than a CMK: no per-message KMS calls or key-policy coupling with Lambda.
     this.deadLetterQueue = new sqs.Queue(this, 'NotificationsDlq', {
@@ -217,3 +206,27 @@ const ROTATION_REASON =
   'Rotation needs a custom rotation Lambda coordinated with consumers (receivers must accept old and ' +
   'new webhook signatures during the overlap; admin clients must switch keys). Until it exists, ' +
   'rotation is a documented manual runbook step (docs/deploy.md).';
+
+/** CDK props of a GSI from its CreateTable form; only the key types and projections we use. */
+function globalSecondaryIndexProps(index: GlobalSecondaryIndex): dynamodb.GlobalSecondaryIndexProps {
+  const typeOf = (name: string | undefined): dynamodb.AttributeType => {
+    const declared = tableDefinition('Occasions').AttributeDefinitions?.find((a) => a.AttributeName === name);
+    return declared?.AttributeType === 'N' ? dynamodb.AttributeType.NUMBER : dynamodb.AttributeType.STRING;
+  };
+  const key = (keyType: 'HASH' | 'RANGE') => {
+    const name = index.KeySchema?.find((element) => element.KeyType === keyType)?.AttributeName;
+    return name === undefined ? undefined : { name, type: typeOf(name) };
+  };
+  const partitionKey = key('HASH');
+  if (!index.IndexName || !partitionKey) throw new Error('every index needs a name and a partition key');
+  const sortKey = key('RANGE');
+  return {
+    indexName: index.IndexName,
+    partitionKey,
+    ...(sortKey ? { sortKey } : {}),
+    projectionType:
+      index.Projection?.ProjectionType === 'KEYS_ONLY'
+        ? dynamodb.ProjectionType.KEYS_ONLY
+        : dynamodb.ProjectionType.ALL,
+  };
+}

@@ -1,5 +1,12 @@
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
-import { DUE_INDEX, LIST_INDEX, TABLE_KEYS, WATCH_INDEX } from './table-layout';
+import {
+  DUE_INDEX,
+  LIST_INDEX,
+  LOG_INDEX,
+  TABLE_KEYS,
+  USER_OCCURRENCE_INDEX,
+  WATCH_INDEX,
+} from './table-layout';
 
 /**
  * The table as the local runtime and the integration tests create it. The CDK stateful stack
@@ -18,6 +25,9 @@ export function tableDefinition(tableName: string): CreateTableCommandInput {
       { AttributeName: LIST_INDEX.sort, AttributeType: 'S' },
       { AttributeName: WATCH_INDEX.partition, AttributeType: 'S' },
       { AttributeName: WATCH_INDEX.sort, AttributeType: 'N' },
+      { AttributeName: LOG_INDEX.partition, AttributeType: 'S' },
+      { AttributeName: LOG_INDEX.sort, AttributeType: 'N' },
+      { AttributeName: USER_OCCURRENCE_INDEX.partition, AttributeType: 'S' },
     ],
     KeySchema: [
       { AttributeName: TABLE_KEYS.partition, KeyType: 'HASH' },
@@ -45,6 +55,22 @@ export function tableDefinition(tableName: string): CreateTableCommandInput {
         KeySchema: [
           { AttributeName: WATCH_INDEX.partition, KeyType: 'HASH' },
           { AttributeName: WATCH_INDEX.sort, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'KEYS_ONLY' },
+      },
+      {
+        IndexName: LOG_INDEX.name,
+        KeySchema: [
+          { AttributeName: LOG_INDEX.partition, KeyType: 'HASH' },
+          { AttributeName: LOG_INDEX.sort, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'KEYS_ONLY' },
+      },
+      {
+        IndexName: USER_OCCURRENCE_INDEX.name,
+        KeySchema: [
+          { AttributeName: USER_OCCURRENCE_INDEX.partition, KeyType: 'HASH' },
+          { AttributeName: USER_OCCURRENCE_INDEX.sort, KeyType: 'RANGE' },
         ],
         Projection: { ProjectionType: 'KEYS_ONLY' },
       },

@@ -5,7 +5,7 @@
  * | entity        | pk                  | sk                 | indexes                               |
  * |---------------|---------------------|--------------------|---------------------------------------|
  * | user          | `USER#<userId>`     | `PROFILE`          | list (`USER`, id), due (while scheduled) |
- * | occurrence    | `OCC#<occurrenceId>`| `STATE`            | watch (while not final)               |
+ * | occurrence    | `OCC#<occurrenceId>`| `STATE`            | watch (while not final), log, user    |
  * | attempt       | `OCC#<occurrenceId>`| `ATTEMPT#<seq>`    |                                       |
  * | watermark     | `SCHEDULER`         | `WATERMARK`        |                                       |
  * | circuit       | `CIRCUIT#<endpoint>`| `STATE`            |                                       |
@@ -27,6 +27,25 @@ export const LIST_INDEX = { name: 'list-index', partition: 'listPk', sort: 'list
  * not write the index; only a new `watchAt` does.
  */
 export const WATCH_INDEX = { name: 'watch-index', partition: 'watchPk', sort: 'watchAt' } as const;
+
+/**
+ * Keys only: every occurrence by the UTC month and shard of the instant it was due
+ * (`LOG#<UTC month>#<shard>`, `scheduledFor`), for the notification log's time-range listing.
+ * Written once, when the occurrence is created (keys only: status changes do not write it).
+ */
+export const LOG_INDEX = { name: 'log-index', partition: 'logPk', sort: 'scheduledFor' } as const;
+/**
+ * Keys only: every occurrence of a user (`USER#<userId>`, `scheduledFor`), for the log's user
+ * filter, the privacy export and erasure. Written once, when the occurrence is created.
+ */
+export const USER_OCCURRENCE_INDEX = {
+  name: 'user-occurrence-index',
+  partition: 'userPk',
+  sort: 'scheduledFor',
+} as const;
+
+/** `LOG#YYYY-MM#<shard>`: the log-index partition of a bucket and shard. */
+export const logPartitionOfBucket = (bucket: string, shard: number): string => `LOG#${bucket}#${shard}`;
 
 export const keys = {
   user: (userId: string) => ({ pk: `USER#${userId}`, sk: 'PROFILE' }),
