@@ -52,7 +52,24 @@ export interface EnvironmentConfig {
   readonly adminApiKeySecretName?: string;
   /** Write shards per day of the due index (functions' DUE_SHARDS). */
   readonly dueShards: number;
+  /**
+   * The one browser origin (a web console) allowed to call the admin API; undefined = CORS off.
+   * Preflight answers, API Gateway's own error answers and the API function (CORS_ALLOW_ORIGIN)
+   * all use it.
+   */
+  readonly corsAllowOrigin?: string;
+  /** Where docs/runbook.md is published; every alarm description links `<runbookUrl>#<alarm>`. */
+  readonly runbookUrl: string;
+  /** Alarm when a scheduler pass starts further behind its watermark than this. */
+  readonly schedulerLagAlarm: Duration;
+  /** Alarm when more than this share (%) of finished deliveries failed in 15 minutes. */
+  readonly failureRateAlarmPercent: number;
+  /** Alarm when deliveries keep being short-circuited by an open circuit for this long. */
+  readonly circuitOpenAlarm: Duration;
 }
+
+/** The runbook in the repository; set context `runbookUrl` to where your fork publishes it. */
+export const DEFAULT_RUNBOOK_URL = 'docs/runbook.md';
 
 /**
  * Reads the configuration of the environment named by context `env` (default `dev`).
@@ -122,7 +139,29 @@ export function loadConfig(node: Node): EnvironmentConfig {
     webhookSecretName: stringValue(read('webhookSecretName'), 'webhookSecretName'),
     adminApiKeySecretName: stringValue(read('adminApiKeySecretName'), 'adminApiKeySecretName'),
     dueShards: numberValue(read('dueShards'), 'dueShards', 1, 100) ?? DEFAULT_DUE_SHARDS,
+    corsAllowOrigin: originValue(read('corsAllowOrigin'), 'corsAllowOrigin'),
+    runbookUrl: stringValue(read('runbookUrl'), 'runbookUrl') ?? DEFAULT_RUNBOOK_URL,
+    schedulerLagAlarm: Duration.seconds(
+      numberValue(read('schedulerLagAlarmSeconds'), 'schedulerLagAlarmSeconds', 120, 86_400) ?? 300,
+    ),
+    failureRateAlarmPercent:
+      numberValue(read('failureRateAlarmPercent'), 'failureRateAlarmPercent', 1, 100) ?? 10,
+    circuitOpenAlarm: Duration.minutes(
+      numberValue(read('circuitOpenAlarmMinutes'), 'circuitOpenAlarmMinutes', 5, 1440) ?? 15,
+    ),
   };
+}
+
+/** An exact browser origin (`https://console.example.com`): no path, no wildcard. */
+function originValue(value: unknown, key: string): string | undefined {
+  const origin = stringValue(value, key);
+  if (origin === undefined) return undefined;
+  if (!URL.canParse(origin) || new URL(origin).origin !== origin || !origin.startsWith('https://')) {
+    throw new Error(
+      `context ${key} must be one https origin such as https://console.example.com, got "${origin}"`,
+    );
+  }
+  return origin;
 }
 
 function objectValue(value: unknown, key: string): Record<string, unknown> {

@@ -49,6 +49,11 @@ export function buildOccasions(app: App, config: EnvironmentConfig): OccasionsSt
     wafEnabled: config.wafEnabled,
     wafRateLimitPer5Minutes: config.wafRateLimitPer5Minutes,
     oldestMessageAgeAlarm: config.oldestMessageAgeAlarm,
+    schedulerLagAlarm: config.schedulerLagAlarm,
+    failureRateAlarmPercent: config.failureRateAlarmPercent,
+    circuitOpenAlarm: config.circuitOpenAlarm,
+    runbookUrl: config.runbookUrl,
+    corsAllowOrigin: config.corsAllowOrigin,
   });
 
   Tags.of(app).add('project', 'occasions');

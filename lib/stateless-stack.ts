@@ -15,9 +15,11 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
-import { DUE_INDEX, LIST_INDEX, WATCH_INDEX } from '../functions/adapters/dynamodb/table-layout';
-import { VISIBILITY_TIMEOUT_FACTOR, type LogLevel } from './config';
-import { ServiceFunction } from './constructs/service-function';
+import { tableDefinition } from '../functions/adapters/dynamodb/table-definition';
+import { DUE_INDEX, WATCH_INDEX } from '../functions/adapters/dynamodb/table-layout';
+import { DEFAULT_RUNBOOK_URL, VISIBILITY_TIMEOUT_FACTOR, type LogLevel } from './config';
+import { handlerExists, ServiceFunction } from './constructs/service-function';
+import { addProblemGatewayResponses } from './gateway-responses';
 import { Monitoring } from './monitoring';
 import { acknowledge } from './nag';
 import type { StatefulStack } from './stateful-stack';
@@ -44,9 +46,25 @@ export interface StatelessStackProps extends StackProps {
   readonly wafRateLimitPer5Minutes?: number;
   /** @default 15 minutes */
   readonly oldestMessageAgeAlarm?: Duration;
+  /** @default 5 minutes */
+  readonly schedulerLagAlarm?: Duration;
+  /** @default 10 (%) */
+  readonly failureRateAlarmPercent?: number;
+  /** @default 15 minutes */
+  readonly circuitOpenAlarm?: Duration;
+  /** Published runbook; alarm descriptions link to its sections. @default 'docs/runbook.md' */
+  readonly runbookUrl?: string;
+  /** The one browser origin allowed to call the admin API. @default - CORS off */
+  readonly corsAllowOrigin?: string;
   /** POWERTOOLS_SERVICE_NAME of every function. @default 'occasions' */
   readonly serviceName?: string;
 }
+
+/** Every index of the table, for the admin API's listings (users, notification log, by user). */
+const ALL_INDEXES = (tableDefinition('Occasions').GlobalSecondaryIndexes ?? []).flatMap((index) =>
+  index.IndexName === undefined ? [] : [index.IndexName],
+);
+const REPLAY_ENTRY = 'replay.handler.ts';
 
 /** SQS → worker: up to 10 notifications per invocation, each reported on its own. */
 export const WORKER_BATCH_SIZE = 10;
@@ -63,6 +81,8 @@ export class StatelessStack extends Stack {
   public readonly worker: ServiceFunction;
   public readonly api: ServiceFunction;
   public readonly authorizer: ServiceFunction;
+  /** Replays a window of notifications for the admin API (undefined until its handler exists). */
+  public readonly replay?: ServiceFunction;
   public readonly restApi: apigateway.RestApi;
   public readonly monitoring: Monitoring;
 
@@ -85,20 +105,20 @@ export class StatelessStack extends Stack {
         `workerMaxConcurrency must be an integer in 2..1000 (SQS event source limits), got ${maxConcurrency}`,
       );
     }
-    const common = { serviceName: props.serviceName ?? 'occasions', logLevel: props.logLevel };
+    const serviceName = props.serviceName ?? 'occasions';
+    const common = { serviceName, logLevel: props.logLevel };
     const dueShards = String(props.dueShards);
-    const tableAccess = {
-      table: stateful.table,
-      access: 'readWrite',
-      indexNames: [DUE_INDEX.name, LIST_INDEX.name, WATCH_INDEX.name],
-    } as const;
+    // Index queries per function: the scheduler reads the due index and the watch index
+    // (watchdog rescues); the worker reads and writes items by key only; the admin API and
+    // replay list through every index (users, notification log, by user).
+    const table = stateful.table;
 
     this.scheduler = new ServiceFunction(this, 'Scheduler', {
       ...common,
       entry: 'scheduler.handler.ts',
       description: 'Every minute: queries the due index and enqueues due occurrences',
       timeout: Duration.seconds(50),
-      table: tableAccess,
+      table: { table, access: 'readWrite', indexNames: [DUE_INDEX.name, WATCH_INDEX.name] },
       sendToQueue: stateful.notificationsQueue,
       // Occurrences found later than the maximum lateness are announced as NotificationSkipped.
       putEventsTo: stateful.eventBus,
@@ -123,7 +143,7 @@ export class StatelessStack extends Stack {
       entry: 'worker.handler.ts',
       description: 'Delivers queued notifications to the webhook (partial batch failures)',
       timeout: props.workerTimeout,
-      table: tableAccess,
+      table: { table, access: 'readWrite', indexNames: [] },
       sendToQueue: stateful.notificationsQueue,
       sendToDeadLetterQueue: stateful.deadLetterQueue,
       putEventsTo: stateful.eventBus,
@@ -143,20 +163,47 @@ export class StatelessStack extends Stack {
       }),
     );
 
+    // Replay jobs run asynchronously: the API answers 202 and invokes this with InvocationType
+    // Event. Lambda retries a failed async invocation twice; a replay is idempotent (claims and
+    // occurrence ids), so a retry re-enqueues nothing twice.
+    if (handlerExists(REPLAY_ENTRY)) {
+      this.replay = new ServiceFunction(this, 'Replay', {
+        ...common,
+        entry: REPLAY_ENTRY,
+        description: 'Replays a window of notifications (POST /v1/replays), capped per job',
+        timeout: Duration.minutes(5),
+        table: { table, access: 'readWrite', indexNames: ALL_INDEXES },
+        sendToQueue: stateful.notificationsQueue,
+        environment: { DUE_SHARDS: dueShards },
+        maxEventAge: Duration.hours(1),
+      });
+    }
+
     this.api = new ServiceFunction(this, 'Api', {
       ...common,
       entry: 'api.handler.ts',
       description: 'Admin REST API (/v1) and health check',
-      table: tableAccess,
-      environment: { DUE_SHARDS: dueShards },
+      table: { table, access: 'readWrite', indexNames: ALL_INDEXES },
+      // DLQ routes: list, delete and redrive (SendMessage to the notifications queue).
+      sendToQueue: stateful.notificationsQueue,
+      manageDeadLetterQueue: stateful.deadLetterQueue,
+      ...(this.replay ? { invokes: { REPLAY_FUNCTION_NAME: this.replay.function } } : {}),
+      environment: {
+        DUE_SHARDS: dueShards,
+        ...(props.corsAllowOrigin ? { CORS_ALLOW_ORIGIN: props.corsAllowOrigin } : {}),
+      },
     });
     this.authorizer = new ServiceFunction(this, 'Authorizer', {
       ...common,
       entry: 'authorizer.handler.ts',
-      description: 'API Gateway REQUEST authorizer: checks x-api-key against the admin key secret',
+      description:
+        'API Gateway REQUEST authorizer: checks x-api-key (bootstrap secret or stored hashed keys)',
       memorySize: 256,
       timeout: Duration.seconds(5),
+      // Stored API keys are single items read by id (hashed): GetItem and nothing else.
+      table: { table, access: 'get', indexNames: [] },
       secrets: { ADMIN_API_KEY_SECRET_ARN: stateful.adminApiKeySecret },
+      environment: { DUE_SHARDS: dueShards },
     });
 
     this.restApi = this.createApi(props);
@@ -164,14 +211,22 @@ export class StatelessStack extends Stack {
     this.monitoring = new Monitoring(this, 'Monitoring', {
       envName: props.envName,
       alarmTopic: stateful.alarmTopic,
-      scheduler: this.scheduler.function,
-      worker: this.worker.function,
-      api: this.api.function,
-      authorizer: this.authorizer.function,
+      functions: {
+        scheduler: this.scheduler.function,
+        worker: this.worker.function,
+        api: this.api.function,
+        authorizer: this.authorizer.function,
+        ...(this.replay ? { replay: this.replay.function } : {}),
+      },
       restApi: this.restApi,
       queue: stateful.notificationsQueue,
       deadLetterQueue: stateful.deadLetterQueue,
+      serviceName,
+      runbookUrl: props.runbookUrl ?? DEFAULT_RUNBOOK_URL,
       oldestMessageAge: props.oldestMessageAgeAlarm ?? Duration.minutes(15),
+      schedulerLag: props.schedulerLagAlarm ?? Duration.minutes(5),
+      failureRatePercent: props.failureRateAlarmPercent ?? 10,
+      circuitOpenFor: props.circuitOpenAlarm ?? Duration.minutes(15),
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.restApi.url });
@@ -187,6 +242,19 @@ export class StatelessStack extends Stack {
       restApiName: `occasions-${props.envName}-admin`,
       description: 'Occasions admin API',
       endpointTypes: [apigateway.EndpointType.REGIONAL],
+      // Preflight only; the API function adds the CORS headers to its own answers
+      // (CORS_ALLOW_ORIGIN) and the gateway responses add them to API Gateway's.
+      ...(props.corsAllowOrigin
+        ? {
+            defaultCorsPreflightOptions: {
+              allowOrigins: [props.corsAllowOrigin],
+              allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+              allowHeaders: ['content-type', 'x-api-key', 'idempotency-key', 'if-match', 'x-request-id'],
+              exposeHeaders: ['etag', 'location', 'retry-after', 'x-request-id'],
+              maxAge: Duration.hours(1),
+            },
+          }
+        : {}),
       // Execution logging (APIG6) needs the regional API Gateway account role. It is a singleton per
       // account and region, so keep it when this stack is deleted: other APIs may rely on it.
       cloudWatchRole: true,
@@ -249,10 +317,20 @@ export class StatelessStack extends Stack {
     });
     const integration = new apigateway.LambdaIntegration(this.api.function, { allowTestInvoke: false });
 
-    const health = api.root.addResource('health').addMethod('GET', integration, {
+    // No required x-api-key parameter: a missing key must be the authorizer's 401, never a
+    // request validator's 400.
+    const authorized = {
+      authorizer,
+      authorizationType: apigateway.AuthorizationType.CUSTOM,
+      requestValidator: validator,
+    };
+    const healthResource = api.root.addResource('health');
+    const health = healthResource.addMethod('GET', integration, {
       authorizationType: apigateway.AuthorizationType.NONE,
       requestValidator: validator,
     });
+    // Readiness reads the table and queues, so it needs a key like every route but /health.
+    healthResource.addResource('ready').addMethod('GET', integration, authorized);
     acknowledge(
       health,
       'AwsSolutions-APIG4',
@@ -260,16 +338,27 @@ export class StatelessStack extends Stack {
         'returns only a static status and reads no user data. Every other method uses the authorizer.',
     );
     const v1 = api.root.addResource('v1');
-    v1.addProxy({
-      anyMethod: true,
-      defaultIntegration: integration,
-      defaultMethodOptions: {
-        authorizer,
-        authorizationType: apigateway.AuthorizationType.CUSTOM,
-        requestValidator: validator,
-        requestParameters: { 'method.request.header.x-api-key': true },
-      },
-    });
+    v1.addProxy({ anyMethod: true, defaultIntegration: integration, defaultMethodOptions: authorized });
+    addProblemGatewayResponses(api, props.corsAllowOrigin);
+    if (props.corsAllowOrigin) {
+      // The preflight OPTIONS methods CDK adds are MOCK integrations without authorization:
+      // browsers send preflights without credentials, and they return only CORS headers.
+      for (const child of api.node.findAll()) {
+        if (child instanceof apigateway.Method && child.httpMethod === 'OPTIONS') {
+          acknowledge(
+            child,
+            'AwsSolutions-APIG4',
+            'CORS preflight (OPTIONS, MOCK integration): browsers send it without credentials and it ' +
+              'returns only the CORS headers for the configured console origin; no data, no Lambda.',
+          );
+          acknowledge(
+            child,
+            'AwsSolutions-COG4',
+            'CORS preflight (OPTIONS, MOCK integration) cannot carry credentials; it returns only headers.',
+          );
+        }
+      }
+    }
     // COG4 asks for Cognito user pools on every method.
     acknowledge(
       api,

@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { MAX_BODY_BYTES, finalizeResponse, headerOf, problemResponse, requestIdOf } from '#api/http';
 import { problem, type Problem } from '#api/problem';
 import { HEALTH_PATH } from '#api/routes/health.routes';
+import type { Principal } from '#api/router';
 import { systemClock, type Clock } from '#commons/clock';
 
 export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
@@ -12,8 +13,8 @@ export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Pr
 export interface ApiGatewayAdapterOptions {
   /** The same handler the API Lambda runs. */
   handler: ProxyHandler;
-  /** The authorizer step: the `x-api-key` header's value, true to let the request through. */
-  authorize: (apiKey: string | undefined) => Promise<boolean>;
+  /** The authorizer step: who the `x-api-key` header's value is, or undefined for a 401. */
+  authorize: (apiKey: string | undefined) => Promise<Principal | undefined>;
   stage?: string;
   /** For `requestContext.requestTimeEpoch`; the simulated clock in the local runtime. */
   clock?: Clock;
@@ -53,9 +54,11 @@ export function createApiGatewayAdapter(
     };
 
     try {
-      const isPublic = method === 'GET' && url.pathname === HEALTH_PATH;
-      if (!isPublic && !(await options.authorize(headerOf(headers.single, 'x-api-key')))) {
-        answerProblem(problem('unauthorized', 'Send a valid admin API key in the x-api-key header.'));
+      // As deployed: GET /health and CORS preflights skip the authorizer.
+      const isPublic = (method === 'GET' && url.pathname === HEALTH_PATH) || method === 'OPTIONS';
+      const principal = isPublic ? undefined : await options.authorize(headerOf(headers.single, 'x-api-key'));
+      if (!isPublic && !principal) {
+        answerProblem(problem('unauthorized', 'Send a valid API key in the x-api-key header.'));
         return;
       }
       const body = await readBody(req, maxBodyBytes);
@@ -78,7 +81,15 @@ export function createApiGatewayAdapter(
         stageVariables: null,
         body: body.byteLength === 0 ? null : body.toString(isText ? 'utf8' : 'base64'),
         isBase64Encoded: body.byteLength > 0 && !isText,
-        requestContext: requestContext({ method, path: url.pathname, stage, gatewayRequestId, clock, req }),
+        requestContext: requestContext({
+          method,
+          path: url.pathname,
+          stage,
+          gatewayRequestId,
+          clock,
+          req,
+          principal,
+        }),
       };
       writeResult(res, await options.handler(event, lambdaContext(gatewayRequestId)));
     } catch (error) {
@@ -159,12 +170,16 @@ function requestContext(input: {
   gatewayRequestId: string;
   clock: Clock;
   req: IncomingMessage;
+  principal: Principal | undefined;
 }): APIGatewayProxyEvent['requestContext'] {
   const now = input.clock.now();
   return {
     accountId: '000000000000',
     apiId: 'local',
-    authorizer: { principalId: 'admin' },
+    // What the deployed authorizer puts in its context (authorizer.handler.ts allowPolicy).
+    authorizer: input.principal
+      ? { principalId: input.principal.keyId, keyId: input.principal.keyId, role: input.principal.role }
+      : null,
     domainName: input.req.headers.host ?? 'localhost',
     domainPrefix: 'local',
     httpMethod: input.method,

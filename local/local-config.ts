@@ -1,4 +1,5 @@
-import { ConfigError } from '#commons/config';
+import { ConfigError, envWebhookUrlPolicy } from '#commons/config';
+import type { WebhookUrlPolicy } from '#domain/webhook-url';
 
 /** The environment of `npm start` (CONTRACT section 2), parsed once. */
 export interface LocalConfig {
@@ -11,8 +12,15 @@ export interface LocalConfig {
   clockRate: number;
   tickSeconds: number;
   webhookAllowedHosts: string[];
+  /** WEBHOOK_ALLOWED_HOSTS parsed (a malformed entry fails the start); http allowed locally. */
+  webhookUrlPolicy: WebhookUrlPolicy;
   dynamodbEndpoint?: string;
   logLevel: string;
+  /** Per-API-key throttling of the gateway stand-in, as the deployed stage's (50/s, burst 100). */
+  apiRateLimit: number;
+  apiBurstLimit: number;
+  /** An origin (the console's) allowed by CORS; none when absent. */
+  corsAllowOrigin?: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -60,7 +68,11 @@ export function localConfigFromEnv(env: Env): LocalConfig {
       .split(',')
       .map((host) => host.trim())
       .filter(Boolean),
+    webhookUrlPolicy: envWebhookUrlPolicy('WEBHOOK_ALLOWED_HOSTS', { requireHttps: false })(env),
     dynamodbEndpoint: optional(env, 'DYNAMODB_ENDPOINT'),
     logLevel: optional(env, 'LOG_LEVEL') ?? 'INFO',
+    apiRateLimit: positiveNumber(env, 'API_RATE_LIMIT', 50),
+    apiBurstLimit: positiveNumber(env, 'API_BURST_LIMIT', 100, true),
+    corsAllowOrigin: optional(env, 'CORS_ALLOW_ORIGIN'),
   };
 }

@@ -9,18 +9,17 @@ import type { ScheduledEvent } from 'aws-lambda';
 import { mkdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { DynamoOccurrenceRepository } from '#adapters/dynamodb/dynamo-occurrence-repository';
-import { DynamoUserRepository } from '#adapters/dynamodb/dynamo-user-repository';
-import { isAuthorizedApiKey } from '#api/auth';
 import { systemClock } from '#commons/clock';
+import { parseAllowedHosts, type AllowedHosts } from '#domain/allowed-hosts';
 import { DEFAULT_DUE_SHARDS } from '#adapters/dynamodb/table-layout';
 import { logger } from '#commons/powertools';
+import { BULK_MAX_BODY_BYTES } from '#api/schemas/users-bulk.schema';
 import { createApiHandler } from '#handlers/api.handler';
+import { composeApi, composeAuthenticate } from '#handlers/api-composition';
 import { buildScheduler, buildWorker } from '#handlers/pipeline';
 import { createSchedulerHandler } from '#handlers/scheduler.handler';
 import { createWorkerHandler } from '#handlers/worker.handler';
 import type { PassResult } from '#use-cases/schedule-due.use-case';
-import { ManageUsers } from '#use-cases/manage-users.use-case';
 import { createApiGatewayAdapter } from './api-gateway-adapter';
 import {
   dynamoClients,
@@ -55,6 +54,21 @@ const WEBHOOK_TIMEOUT_MS = 10_000;
 export interface LocalFaults {
   /** The SQS event source hands every batch to two worker invocations at once. */
   deliverEveryMessageTwice?: boolean;
+  /**
+   * The worker's webhook timeout in real ms instead of WEBHOOK_TIMEOUT_MS, so a receiver slower
+   * than the timeout costs a test a second, not ten (at least the worker's 1 s minimum attempt).
+   */
+  webhookTimeoutMs?: number;
+}
+
+/** Where the stand-ins listen: fault tests add a second pipeline on the same table and queue. */
+export interface LocalEndpoints {
+  dynamodb: string;
+  sqs: string;
+  eventBridge: string;
+  queueUrl: string;
+  queueArn: string;
+  deadLetterQueueUrl: string;
 }
 
 export interface LocalRuntime {
@@ -63,6 +77,7 @@ export interface LocalRuntime {
   webhookSecret: string;
   generatedSecrets: readonly string[];
   clock: SimulatedClock;
+  endpoints: LocalEndpoints;
   /** One scheduler pass, as POST /_local/tick runs it. */
   tick(): Promise<PassResult>;
   drain(timeoutMs: number): Promise<DrainResult>;
@@ -175,7 +190,8 @@ export async function startLocalRuntime(
       deadLetterQueueUrl: queues.deadLetterQueueUrl,
       webhookUrl: config.webhookUrl ?? `${url}/_local/sink`,
       webhookSecret: secrets.webhookSecret,
-      webhookTimeoutMs: WEBHOOK_TIMEOUT_MS,
+      webhookTimeoutMs: options.faults?.webhookTimeoutMs ?? WEBHOOK_TIMEOUT_MS,
+      webhookUrlPolicy: config.webhookUrlPolicy,
       timeScale: config.clockRate,
     });
     stoppers.push(() => {
@@ -247,18 +263,21 @@ export async function startLocalRuntime(
 
     let jumps: Promise<unknown> = Promise.resolve();
     const apiHandler = createApiHandler({
-      manageUsers: new ManageUsers({
-        users: new DynamoUserRepository({
-          client: doc,
-          tableName: LOCAL_TABLE,
-          dueShards: DEFAULT_DUE_SHARDS,
-        }),
-        occurrences: new DynamoOccurrenceRepository({
-          client: doc,
-          tableName: LOCAL_TABLE,
-          watchShards: DEFAULT_DUE_SHARDS,
-        }),
+      ...composeApi({
+        dynamo: doc,
+        sqs,
+        tableName: LOCAL_TABLE,
+        dueShards: DEFAULT_DUE_SHARDS,
+        queueUrl: queues.queueUrl,
+        deadLetterQueueUrl: queues.deadLetterQueueUrl,
         clock,
+        rateLimit: { ratePerSecond: config.apiRateLimit, burst: config.apiBurstLimit },
+        ...(config.corsAllowOrigin ? { cors: { allowedOrigins: [config.corsAllowOrigin] } } : {}),
+        // Event types' own webhook URLs: http allowed locally, private ones only if listed.
+        webhookUrlPolicy: { requireHttps: false, allowed: allowedWebhookHosts(config.webhookAllowedHosts) },
+        // Admins' circuit changes go to the same recorder as the worker's; the local SQS server answers exactly.
+        events: worker.publisher,
+        deadLetterWaitSeconds: 0,
       }),
       extraRoutes: localRoutes({
         clock,
@@ -284,10 +303,18 @@ export async function startLocalRuntime(
         sinkItems: () => sink.items(),
       }),
     });
+    const authenticate = composeAuthenticate({
+      dynamo: doc,
+      tableName: LOCAL_TABLE,
+      clock,
+      bootstrapKey: () => Promise.resolve(secrets.adminApiKey),
+    });
     const api = createApiGatewayAdapter({
       handler: apiHandler,
-      authorize: (apiKey) => Promise.resolve(isAuthorizedApiKey(apiKey, secrets.adminApiKey)),
+      authorize: (apiKey) => authenticate.principalOf(apiKey),
       clock,
+      // API Gateway takes up to 10 MB; the API checks each route's own limit (1 MiB for bulk users).
+      maxBodyBytes: BULK_MAX_BODY_BYTES,
     });
     dispatch = (req, res) =>
       // The receiver authenticates webhooks by their signature, not by the admin key.
@@ -315,6 +342,12 @@ export async function startLocalRuntime(
       webhookSecret: secrets.webhookSecret,
       generatedSecrets: secrets.generated,
       clock,
+      endpoints: {
+        dynamodb: config.dynamodbEndpoint ?? dynamo?.endpoint ?? '',
+        sqs: sqsServer.endpoint,
+        eventBridge: recorder.endpoint,
+        ...queues,
+      },
       tick,
       drain,
       stop: () => (stopping ??= stopAll()),
@@ -323,6 +356,13 @@ export async function startLocalRuntime(
     await stopAll();
     throw error;
   }
+}
+
+/** WEBHOOK_ALLOWED_HOSTS, parsed; a malformed entry stops the start, naming it. */
+function allowedWebhookHosts(entries: readonly string[]): AllowedHosts {
+  const parsed = parseAllowedHosts(entries);
+  if (!parsed.ok) throw new Error(`WEBHOOK_ALLOWED_HOSTS: ${parsed.problem}`);
+  return parsed.value;
 }
 
 /** setInterval fires at once for periods beyond 2^31-1 ms; a longer period means "practically never". */

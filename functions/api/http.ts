@@ -1,7 +1,10 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
+import { headerOf } from './headers';
 import { PROBLEM_CONTENT_TYPE, ProblemError, problem, validationProblem, type Problem } from './problem';
+
+export { headerOf };
 
 /** Largest accepted request body, in bytes (after base64 decoding). */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -72,22 +75,6 @@ export function finalizeResponse(response: HttpResponse, requestId: string): API
   };
 }
 
-/**
- * A header by name, whatever its case: API Gateway passes headers with the case the client
- * used, and HTTP names are case-insensitive.
- */
-export function headerOf(
-  headers: Readonly<Record<string, string | undefined>> | null | undefined,
-  name: string,
-): string | undefined {
-  if (!headers) return undefined;
-  const wanted = name.toLowerCase();
-  for (const [key, value] of Object.entries(headers)) {
-    if (key.toLowerCase() === wanted && value !== undefined) return value;
-  }
-  return undefined;
-}
-
 /** The strong ETag of a stored version: `"<version>"`. */
 export const etagOf = (version: number): string => `"${version}"`;
 
@@ -138,11 +125,13 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  */
 export function readJsonBody(
   event: Pick<APIGatewayProxyEvent, 'body' | 'isBase64Encoded' | 'headers'>,
+  /** A route that takes more (bulk import) says so; everything else keeps the default. */
+  maxBytes: number = MAX_BODY_BYTES,
 ): unknown {
   const raw = event.body ?? '';
   const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
-  if (bytes.byteLength > MAX_BODY_BYTES) {
-    throw new ProblemError(problem('payload-too-large', `The body must not exceed ${MAX_BODY_BYTES} bytes.`));
+  if (bytes.byteLength > maxBytes) {
+    throw new ProblemError(problem('payload-too-large', `The body must not exceed ${maxBytes} bytes.`));
   }
   if (!isJsonContentType(headerOf(event.headers, 'content-type'))) {
     throw new ProblemError(problem('unsupported-media-type', 'Send the body as application/json (UTF-8).'), {

@@ -72,21 +72,28 @@ export interface Route {
 export const accessOf = (route: Pick<Route, 'method' | 'access'>): Access =>
   route.access ?? (route.method === 'GET' ? 'viewer' : 'admin');
 
+export interface RouteMatch {
+  route: Route;
+  /** The `{name}` segments of the route's path, percent-decoded. */
+  params: Readonly<Record<string, string>>;
+}
+
 /**
- * Dispatches API Gateway REST proxy events by method and path. The router reads `event.path`
- * itself, so one `{proxy+}` integration (or the local adapter) serves every route the same way.
+ * Finds the route of an API Gateway REST proxy event by method and path. The router reads
+ * `event.path` itself, so one `{proxy+}` integration (or the local adapter) serves every route
+ * the same way. The caller checks access and runs the handler.
  *
  * @throws ProblemError 404 for an unknown path, 405 (with `Allow`) for a known path and another method
  */
 export function createRouter(
   routes: readonly Route[],
-): (event: APIGatewayProxyEvent, requestId: string) => Promise<HttpResponse> {
-  const compiled = routes.map((route) => ({ ...route, segments: splitPath(route.path) }));
+): (event: Pick<APIGatewayProxyEvent, 'path' | 'httpMethod'>) => RouteMatch {
+  const compiled = routes.map((route) => ({ route, segments: splitPath(route.path) }));
 
-  return async (event, requestId) => {
+  return (event) => {
     const segments = splitPath(event.path);
-    const matches = compiled.flatMap((route) => {
-      const params = matchSegments(route.segments, segments);
+    const matches = compiled.flatMap(({ route, segments: template }) => {
+      const params = matchSegments(template, segments);
       return params ? [{ route, params }] : [];
     });
     if (matches.length === 0) {
@@ -94,15 +101,20 @@ export function createRouter(
     }
     const match = matches.find(({ route }) => route.method === event.httpMethod.toUpperCase());
     if (!match) {
-      const allowed = [...new Set(matches.map(({ route }) => route.method))].sort().join(', ');
       throw new ProblemError(
-        problem('method-not-allowed', `${event.httpMethod} is not allowed here; use ${allowed}.`),
-        { allow: allowed },
+        problem(
+          'method-not-allowed',
+          `${event.httpMethod} is not allowed here; use ${allowedMethods(matches)}.`,
+        ),
+        { allow: allowedMethods(matches) },
       );
     }
-    return match.route.handler({ event, params: match.params, requestId });
+    return match;
   };
 }
+
+const allowedMethods = (matches: readonly RouteMatch[]): string =>
+  [...new Set(matches.map(({ route }) => route.method))].sort().join(', ');
 
 /** `/v1/users/` and `/v1/users` are the same resource; empty segments are never meaningful. */
 function splitPath(path: string): string[] {

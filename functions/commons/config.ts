@@ -7,6 +7,9 @@
  * const config = parseConfig({ tableName: envString('TABLE_NAME') }, process.env);
  * config.tableName; // string
  */
+import { parseAllowedHosts } from '#domain/allowed-hosts';
+import type { WebhookUrlPolicy } from '#domain/webhook-url';
+
 export type Env = Readonly<Record<string, string | undefined>>;
 
 /** Reads one variable; throws a message naming it when it is missing or malformed. */
@@ -62,6 +65,19 @@ export const withDefault =
     env[name]?.trim() ? read(env) : fallback;
 
 /**
+ * The SSRF guard's policy (docs/security.md): `name` holds the comma-separated `host[:port]` or
+ * CIDR entries of `WEBHOOK_ALLOWED_HOSTS`; absent, nothing private is allowed. A malformed entry
+ * is an error at start that names it.
+ */
+export const envWebhookUrlPolicy =
+  (name: string, options: { requireHttps: boolean }): EnvReader<WebhookUrlPolicy> =>
+  (env) => {
+    const parsed = parseAllowedHosts(env[name] ?? '');
+    if (!parsed.ok) throw new ConfigError(`${name}: ${parsed.problem}`);
+    return { requireHttps: options.requireHttps, allowed: parsed.value };
+  };
+
+/**
  * Every function that touches the table. DUE_SHARDS has no default on purpose: the scheduler
  * reads shards 0..DUE_SHARDS-1, so an API writing with another count would hide users from it.
  */
@@ -71,7 +87,26 @@ const tableSpec = {
 };
 
 /** The admin API function. */
-export const apiConfigSpec = tableSpec;
+export const apiConfigSpec = {
+  ...tableSpec,
+  /** The DLQ routes redrive to the notifications queue and read the dead-letter queue. */
+  queueUrl: envString('QUEUE_URL'),
+  deadLetterQueueUrl: envString('DLQ_URL'),
+  /**
+   * Where an admin's circuit reset or force-open is announced (CircuitOpened/CircuitClosed);
+   * without it the change is still logged and counted, not published.
+   */
+  eventBusName: withDefault<string | undefined>(envString('EVENT_BUS_NAME'), 'EVENT_BUS_NAME', undefined),
+  /** Per-key throttling, the same figures as the stage's (lib/config.ts apiRateLimit/apiBurstLimit). */
+  apiRateLimit: withDefault(envInteger('API_RATE_LIMIT', { min: 1, max: 10_000 }), 'API_RATE_LIMIT', 50),
+  apiBurstLimit: withDefault(envInteger('API_BURST_LIMIT', { min: 1, max: 5_000 }), 'API_BURST_LIMIT', 100),
+  /** The console's origin, allowed by CORS; none when absent. */
+  corsAllowOrigin: withDefault<string | undefined>(
+    envString('CORS_ALLOW_ORIGIN'),
+    'CORS_ALLOW_ORIGIN',
+    undefined,
+  ),
+};
 export type ApiConfig = ConfigOf<typeof apiConfigSpec>;
 
 /** The scheduler: reads the due index, sends to the queue, announces skipped occurrences. */
@@ -101,11 +136,15 @@ export const workerConfigSpec = {
     'WEBHOOK_TIMEOUT_MS',
     10_000,
   ),
+  /** In AWS only https; WEBHOOK_URL itself is trusted and not subject to it. */
+  webhookUrlPolicy: envWebhookUrlPolicy('WEBHOOK_ALLOWED_HOSTS', { requireHttps: true }),
 };
 export type WorkerConfig = ConfigOf<typeof workerConfigSpec>;
 
 /** The API Gateway authorizer: the bootstrap admin key lives in Secrets Manager. */
 export const authorizerConfigSpec = {
   adminApiKeySecretArn: envString('ADMIN_API_KEY_SECRET_ARN'),
+  /** Stored API keys (hashed) are read by id from the table. */
+  tableName: envString('TABLE_NAME'),
 };
 export type AuthorizerConfig = ConfigOf<typeof authorizerConfigSpec>;

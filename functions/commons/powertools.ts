@@ -29,4 +29,16 @@ export const MetricName = {
   Skipped: 'Skipped',
   DeliveryLatenessMs: 'DeliveryLatenessMs',
   SchedulerLagMs: 'SchedulerLagMs',
+  /** `Failed` again, with dimension `FailureReason` (a small closed set), for the dashboard. */
+  FailedByReason: 'FailedByReason',
+  /** Deliveries not attempted because the endpoint's circuit was open (alarm: open too long). */
+  ShortCircuited: 'ShortCircuited',
+  /** Per `Endpoint`, at each circuit transition: 1 open, 0.5 half-open, 0 closed. */
+  CircuitOpen: 'CircuitOpen',
+} as const;
+
+/** Dimensions some business metrics carry besides Powertools' `service`. */
+export const MetricDimension = {
+  FailureReason: 'FailureReason',
+  Endpoint: 'Endpoint',
 } as const;

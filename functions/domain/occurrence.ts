@@ -38,6 +38,10 @@ export interface NewOccurrence {
   fingerprint: string;
   /** The x-request-id of the API call that scheduled it, for log correlation. */
   correlationId?: string;
+  /** The user's event it is of (`birthday` or a stored event's id); absent on older birthdays. */
+  eventId?: string;
+  /** An admin's test send (POST …/events/{eventId}/send): never the year's delivery. */
+  manual?: boolean;
 }
 
 /** An occurrence as stored: what it is of, and where it stands. */
@@ -234,5 +238,44 @@ export interface AttemptRecord {
   statusCode?: number;
   error?: string;
   responseSnippet?: string;
-  trigger: 'scheduled' | 'manual';
+  /** What made the POST: the schedule (and its retries), an admin's manual send, or a replay. */
+  trigger: AttemptTrigger;
+}
+
+export type AttemptTrigger = 'scheduled' | 'manual' | 'replay';
+
+/** Attempts recorded before the trigger existed were all scheduled ones. */
+export const triggerOf = (attempt: { trigger?: AttemptTrigger }): AttemptTrigger =>
+  attempt.trigger ?? 'scheduled';
+
+/** Why a failed occurrence is workable again; also what the log shows until the next attempt. */
+export const REDRIVEN_REASON = 'redriven from the dead-letter queue';
+
+/**
+ * An admin moves a failed occurrence's message from the dead-letter queue back to the main
+ * queue: it becomes workable again, queued now with a whole retry budget, and watched, so a
+ * redriven message that gets lost is still found by the scheduler. Only `failed` occurrences
+ * move; any other status is returned unchanged (the caller decides what that means).
+ */
+export function redrive(occurrence: Occurrence, now: number): Occurrence {
+  if (occurrence.status !== 'failed') return occurrence;
+  return next(occurrence, now, {
+    ...releaseLease,
+    status: 'queued',
+    statusReason: REDRIVEN_REASON,
+    attempts: 0,
+    deferrals: 0,
+    rescues: 0,
+    nextAttemptAt: now,
+    enqueuedAt: now,
+    watchAt: now + WATCH_GRACE_MS,
+  });
+}
+
+/**
+ * An admin deleted the failed occurrence's message from the dead-letter queue: it stays
+ * `failed` (nothing more is sent unless it is replayed), with a note saying so.
+ */
+export function noteDeadLetterDeleted(occurrence: Occurrence, now: number): Occurrence {
+  return next(occurrence, now, { statusReason: 'dead-letter message deleted by an admin' });
 }

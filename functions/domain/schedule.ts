@@ -97,6 +97,54 @@ export function occurrenceAfter(rule: AnnualRule, localDate: string): ScheduledO
   return occurrenceInYear(rule, Math.max(requireDate(localDate).year + 1, rule.firstYear));
 }
 
+/**
+ * The rule of any dated event: `yearly` recurs on every anniversary of `date` from the first one
+ * on (the date itself is the origin: a wedding, a birth), `once` happens on `date` itself.
+ */
+export interface EventRule extends AnnualRule {
+  once: boolean;
+}
+
+export function eventRule(input: {
+  date: string;
+  timeZone: string;
+  sendAt: string;
+  leapDay: LeapDayPolicy;
+  recurrence: 'yearly' | 'once';
+}): EventRule {
+  const year = requireDate(input.date).year;
+  const once = input.recurrence === 'once';
+  return {
+    date: input.date,
+    timeZone: input.timeZone,
+    sendAt: input.sendAt,
+    leapDay: input.leapDay,
+    firstYear: once ? year : year + 1,
+    once,
+  };
+}
+
+/** The occurrence held in a local year, or null when the rule has none that year. */
+export function scheduledInYear(rule: EventRule, year: number): ScheduledOccurrence | null {
+  if (year < rule.firstYear || (rule.once && year !== rule.firstYear)) return null;
+  return occurrenceInYear(rule, year);
+}
+
+/** The first occurrence due strictly after `nowMs`, or null when a one-off event is past. */
+export function nextScheduled(rule: EventRule, nowMs: number): ScheduledOccurrence | null {
+  if (!rule.once) return nextOccurrence(rule, nowMs);
+  const only = occurrenceInYear(rule, rule.firstYear);
+  return only.dueAt > nowMs ? only : null;
+}
+
+/** The occurrence after the one on `localDate` (null for a one-off event: it has no second). */
+export function scheduledAfter(rule: EventRule, localDate: string): ScheduledOccurrence | null {
+  return rule.once ? null : occurrenceAfter(rule, localDate);
+}
+
+/** The local year an occurrence's `localDate` belongs to. */
+export const localYearOf = (localDate: string): number => requireDate(localDate).year;
+
 function dateInYear(original: CalendarDate, year: number, leapDay: LeapDayPolicy): CalendarDate {
   if (original.month === 2 && original.day === 29 && !isLeapYear(year)) {
     return leapDay === 'feb28' ? { year, month: 2, day: 28 } : { year, month: 3, day: 1 };

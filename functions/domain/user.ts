@@ -24,7 +24,17 @@ export interface UserSchedule {
   dueAt: number;
 }
 
+/** What a user asked for (PUT /v1/users/{id}/preferences); kept on the user item. */
+export interface UserPreferences {
+  /** Event type keys the user gets nothing for. */
+  optOut: string[];
+  /** Own local send time `HH:MM` for all their events, instead of each type's. */
+  sendAt?: string;
+}
+
 export interface StoredUser extends User {
+  /** Absent until set: no opt-outs, each type's send time. */
+  preferences?: UserPreferences;
   /** `null` while nothing is scheduled (never the case for a valid birthday). */
   schedule: UserSchedule | null;
   /**
@@ -43,3 +53,24 @@ export const fullNameOf = (user: Pick<UserProfile, 'firstName' | 'lastName'>): s
  */
 export const scheduleFingerprintOf = (user: Pick<UserProfile, 'birthday' | 'timezone'>): string =>
   `${user.birthday}|${user.timezone}`;
+
+/** Send time and leap policy that a birthday fingerprint leaves out, for the ids of old data. */
+const DEFAULT_TIMING = { sendAt: '09:00', leapDay: 'feb28' } as const;
+
+/**
+ * What any scheduled occurrence depends on: the event's date, the user's zone, the send time in
+ * effect (the user's, else the type's) and the 29 February policy. The default timing is left
+ * out, so a birthday at 09:00 / feb28 keeps the fingerprint it had before event types existed
+ * (`birthday|zone`) and occurrences already stored stay current.
+ */
+export function fingerprintOf(input: {
+  date: string;
+  timezone: string;
+  sendAt: string;
+  leapDay: string;
+}): string {
+  const base = `${input.date}|${input.timezone}`;
+  return input.sendAt === DEFAULT_TIMING.sendAt && input.leapDay === DEFAULT_TIMING.leapDay
+    ? base
+    : `${base}|${input.sendAt}|${input.leapDay}`;
+}

@@ -1,4 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -6,29 +8,22 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { DynamoOccurrenceRepository } from '#adapters/dynamodb/dynamo-occurrence-repository';
-import { DynamoUserRepository } from '#adapters/dynamodb/dynamo-user-repository';
-import { createApi } from '#api/app';
-import type { Route } from '#api/router';
+import { EventBridgePublisher } from '#adapters/eventbridge/eventbridge-publisher';
+import { createApi, type ApiDeps } from '#api/app';
 import { requestIdOf } from '#api/http';
 import { systemClock } from '#commons/clock';
 import { apiConfigSpec, parseConfig, type Env } from '#commons/config';
 import { logger, metrics, tracer } from '#commons/powertools';
-import { ManageUsers } from '#use-cases/manage-users.use-case';
+import { composeApi } from './api-composition';
 
 export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
-export interface ApiHandlerDeps {
-  manageUsers: ManageUsers;
-  /** Routes beyond the admin API's own, e.g. the local runtime's `/_local/*` (absent in AWS). */
-  extraRoutes?: readonly Route[];
-}
+export type ApiHandlerDeps = Omit<ApiDeps, 'logError'>;
 
 /** The admin API Lambda: Powertools around the API; the API itself never throws. */
 export function createApiHandler(deps: ApiHandlerDeps): ApiHandler {
   const api = createApi({
-    manageUsers: deps.manageUsers,
-    extraRoutes: deps.extraRoutes,
+    ...deps,
     logError: (message, error) => {
       logger.error(message, error instanceof Error ? error : new Error(String(error)));
     },
@@ -47,23 +42,34 @@ export function createApiHandler(deps: ApiHandlerDeps): ApiHandler {
     });
 }
 
-/** The AWS wiring: config from the environment, one traced DynamoDB client per container. */
+/** The AWS wiring: config from the environment, one traced client per service and container. */
 export function createDefaultApiHandler(env: Env): ApiHandler {
   const config = parseConfig(apiConfigSpec, env);
-  const client = DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new DynamoDBClient({})), {
+  const dynamo = DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new DynamoDBClient({})), {
     marshallOptions: { removeUndefinedValues: true },
   });
-  const users = new DynamoUserRepository({
-    client,
-    tableName: config.tableName,
-    dueShards: config.dueShards,
-  });
-  const occurrences = new DynamoOccurrenceRepository({
-    client,
-    tableName: config.tableName,
-    watchShards: config.dueShards,
-  });
-  return createApiHandler({ manageUsers: new ManageUsers({ users, occurrences, clock: systemClock }) });
+  const sqs = tracer.captureAWSv3Client(new SQSClient({}));
+  return createApiHandler(
+    composeApi({
+      dynamo,
+      sqs,
+      tableName: config.tableName,
+      dueShards: config.dueShards,
+      queueUrl: config.queueUrl,
+      deadLetterQueueUrl: config.deadLetterQueueUrl,
+      clock: systemClock,
+      rateLimit: { ratePerSecond: config.apiRateLimit, burst: config.apiBurstLimit },
+      ...(config.corsAllowOrigin ? { cors: { allowedOrigins: [config.corsAllowOrigin] } } : {}),
+      ...(config.eventBusName
+        ? {
+            events: new EventBridgePublisher({
+              client: tracer.captureAWSv3Client(new EventBridgeClient({})),
+              eventBusName: config.eventBusName,
+            }),
+          }
+        : {}),
+    }),
+  );
 }
 
 let defaultHandler: ApiHandler | undefined;

@@ -2,19 +2,25 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Clock } from '#commons/clock';
-import { logger } from '#commons/powertools';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logger, MetricDimension, MetricName, metrics } from '#commons/powertools';
 import { DynamoCircuitStateStore } from '#adapters/circuit/circuit-state-store';
 import { SharedCircuitBreaker } from '#adapters/circuit/shared-circuit-breaker';
 import { DynamoOccurrenceRepository } from '#adapters/dynamodb/dynamo-occurrence-repository';
 import { DynamoDueIndex, DynamoWatermarkStore } from '#adapters/dynamodb/dynamo-scheduler-state';
+import { DynamoEventTypeRepository } from '#adapters/dynamodb/dynamo-event-type-repository';
+import { DynamoUserEventRepository } from '#adapters/dynamodb/dynamo-user-event-repository';
 import { DynamoUserRepository } from '#adapters/dynamodb/dynamo-user-repository';
 import { EventBridgePublisher } from '#adapters/eventbridge/eventbridge-publisher';
 import { SqsNotificationQueue } from '#adapters/sqs/sqs-notification-queue';
+import { EndpointGuard, type HostResolver } from '#adapters/webhook/endpoint-guard';
 import { HttpWebhookSender } from '#adapters/webhook/http-webhook-sender';
+import { STRICT_WEBHOOK_URL_POLICY, type WebhookUrlPolicy } from '#domain/webhook-url';
 import { DEFAULT_RETRY_POLICY, validateRetryPolicy, type RetryPolicy } from '#domain/retry-policy';
 import type { CircuitTransition } from '#ports/circuit-breaker';
 import type { EventPublisher } from '#ports/event-publisher';
 import { DeliverOccurrence } from '#use-cases/deliver-occurrence.use-case';
+import { EventTypeCatalog } from '#use-cases/event-type-catalog';
 import { ScheduleDueOccurrences, type SchedulerSettings } from '#use-cases/schedule-due.use-case';
 
 export interface PipelineClients {
@@ -51,6 +57,8 @@ export function buildScheduler(
       client: options.clients.eventBridge,
       eventBusName: options.eventBusName,
     }),
+    userEvents: new DynamoUserEventRepository({ ...table, dueShards: options.dueShards }),
+    eventTypes: new EventTypeCatalog(new DynamoEventTypeRepository(table), options.maxLatenessMs / 3_600_000),
     settings: { maxLatenessMs: options.maxLatenessMs, ...options.settings },
   });
 }
@@ -68,6 +76,13 @@ export function buildWorker(
     webhookUrl: string;
     webhookSecret: string;
     webhookTimeoutMs: number;
+    /**
+     * The SSRF guard's rules for webhook URLs other than `webhookUrl` (which is trusted):
+     * https only and nothing private unless WEBHOOK_ALLOWED_HOSTS says so, when absent.
+     */
+    webhookUrlPolicy?: WebhookUrlPolicy;
+    /** How the guard resolves host names; tests inject one for made-up names. */
+    resolveHost?: HostResolver;
     retryPolicy?: RetryPolicy;
     /** Clock ms per real ms; only the local runtime runs its clock faster. */
     timeScale?: number;
@@ -97,13 +112,22 @@ export function buildWorker(
   const deliver = new DeliverOccurrence({
     clock,
     users: new DynamoUserRepository({ ...table, dueShards: options.dueShards }),
+    userEvents: new DynamoUserEventRepository({ ...table, dueShards: options.dueShards }),
+    eventTypes: new EventTypeCatalog(new DynamoEventTypeRepository(table)),
     occurrences: new DynamoOccurrenceRepository({ ...table, watchShards: options.dueShards }),
     queue: new SqsNotificationQueue({
       client: clients.sqs,
       queueUrl: options.queueUrl,
       deadLetterQueueUrl: options.deadLetterQueueUrl,
     }),
-    sender: new HttpWebhookSender({ clock }),
+    sender: new HttpWebhookSender({
+      clock,
+      guard: new EndpointGuard({
+        policy: options.webhookUrlPolicy ?? STRICT_WEBHOOK_URL_POLICY,
+        trustedUrls: [options.webhookUrl],
+        ...(options.resolveHost ? { resolve: options.resolveHost } : {}),
+      }),
+    }),
     breaker,
     settings: {
       webhookUrl: options.webhookUrl,
@@ -124,9 +148,16 @@ export function buildWorker(
   };
 }
 
+const CIRCUIT_OPEN_GAUGE = { closed: 0, 'half-open': 0.5, open: 1 } as const;
+
 /** Circuit changes are rare and worth an event each; a failure to publish must not block delivery. */
-function publishCircuitTransition(publisher: EventPublisher, transition: CircuitTransition): void {
+export function publishCircuitTransition(publisher: EventPublisher, transition: CircuitTransition): void {
   logger.warn('circuit state changed', { ...transition });
+  // The dashboard's "circuit state per endpoint": one point per transition, 1 = open.
+  metrics
+    .singleMetric()
+    .addDimension(MetricDimension.Endpoint, transition.endpointKey)
+    .addMetric(MetricName.CircuitOpen, MetricUnit.Count, CIRCUIT_OPEN_GAUGE[transition.to]);
   const type =
     transition.to === 'open' ? 'CircuitOpened' : transition.to === 'closed' ? 'CircuitClosed' : undefined;
   if (!type) return;

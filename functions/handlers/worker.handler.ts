@@ -5,7 +5,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { logger, MetricName, metrics, tracer } from '#commons/powertools';
+import { logger, MetricDimension, MetricName, metrics, tracer } from '#commons/powertools';
 import { parseNotificationMessage } from '#adapters/sqs/sqs-notification-queue';
 import type { DomainEvent } from '#ports/event-publisher';
 import type { DeliveryResult } from '#use-cases/deliver-occurrence.use-case';
@@ -70,12 +70,17 @@ function recordMetrics(result: DeliveryResult): void {
       return;
     case 'failed':
       metrics.addMetric(MetricName.Failed, MetricUnit.Count, 1);
+      metrics
+        .singleMetric()
+        .addDimension(MetricDimension.FailureReason, failureReasonOf(result.reason))
+        .addMetric(MetricName.FailedByReason, MetricUnit.Count, 1);
       return;
     case 'retry-scheduled':
       metrics.addMetric(MetricName.Retried, MetricUnit.Count, 1);
       return;
     case 'deferred':
       metrics.addMetric(MetricName.Deferred, MetricUnit.Count, 1);
+      if (result.reason === 'circuit-open') metrics.addMetric(MetricName.ShortCircuited, MetricUnit.Count, 1);
       return;
     case 'cancelled':
       metrics.addMetric(MetricName.Cancelled, MetricUnit.Count, 1);
@@ -83,6 +88,16 @@ function recordMetrics(result: DeliveryResult): void {
     case 'ignored':
       return;
   }
+}
+
+/**
+ * A closed set for the `FailureReason` dimension (free text would make one metric per message):
+ * the receiver refused it (`http-4xx`), or it kept failing until the retry schedule ran out.
+ */
+function failureReasonOf(reason: string): 'http-4xx' | 'retries-exhausted' | 'other' {
+  if (/^HTTP 4\d\d\b/.test(reason)) return 'http-4xx';
+  if (reason.startsWith('retries exhausted')) return 'retries-exhausted';
+  return 'other';
 }
 
 /** Domain events are facts already stored; failing to publish them must not re-send webhooks. */

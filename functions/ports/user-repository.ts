@@ -29,6 +29,12 @@ export interface UserRepository {
    * read eventually consistently). @returns false when it had changed (an edit won).
    */
   advanceSchedule(userId: string, expectedVersion: number, to: UserSchedule | null): Promise<boolean>;
+  /**
+   * Moves the birthday's schedule back to `to` only if the user still exists and its next
+   * occurrence is later than `to` (or it has none): the worker's repair of a birthday whose
+   * queued occurrence went stale through a change of its type (ADR 0006). @returns whether it moved.
+   */
+  rewindSchedule(userId: string, to: UserSchedule): Promise<boolean>;
 }
 
 export class InvalidCursorError extends Error {

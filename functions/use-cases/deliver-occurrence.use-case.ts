@@ -3,6 +3,7 @@ import type { Clock } from '#commons/clock';
 import {
   cancel,
   claim,
+  FINAL_STATUSES,
   countAttempt,
   defer,
   markDelivered,
@@ -13,14 +14,30 @@ import {
   type Occurrence,
 } from '#domain/occurrence';
 import { deferralDelayMs, retryDelayMs, type RetryPolicy } from '#domain/retry-policy';
+import { webhookTargetOf, type EventType } from '#domain/event-type';
+import { nextScheduled } from '#domain/schedule';
 import { BIRTHDAY_TEMPLATE, renderTemplate } from '#domain/template';
-import { fullNameOf, scheduleFingerprintOf, type StoredUser } from '#domain/user';
+import { fullNameOf, type StoredUser } from '#domain/user';
+import {
+  BIRTHDAY_EVENT_ID,
+  birthdayTarget,
+  eventTarget,
+  isBirthday,
+  occurrenceIdOf,
+  ruleOf,
+  suppressionOf,
+  targetFingerprint,
+  templateValuesOf,
+  type ScheduledTarget,
+} from '#domain/user-event';
 import type { EndpointCircuitBreaker, GuardedOutcome } from '#ports/circuit-breaker';
 import type { DomainEvent } from '#ports/event-publisher';
 import type { NotificationMessage, NotificationQueue } from '#ports/notification-queue';
 import type { OccurrenceRepository } from '#ports/occurrence-repository';
+import type { UserEventRepository } from '#ports/user-event-repository';
 import type { UserRepository } from '#ports/user-repository';
 import type { WebhookSender } from '#ports/webhook-sender';
+import { EventTypeCatalog } from './event-type-catalog';
 
 export interface DeliverySettings {
   webhookUrl: string;
@@ -57,6 +74,17 @@ interface Dependencies {
   breaker: EndpointCircuitBreaker;
   settings: DeliverySettings;
   random?: () => number;
+  /** Users' events other than birthdays; without it an event's occurrence counts as deleted. */
+  userEvents?: UserEventRepository;
+  /** Event types in effect; without it the built-in defaults. */
+  eventTypes?: EventTypeCatalog;
+}
+
+/** What an occurrence is of, as stored now: the re-check's answer when it may go out. */
+interface Current {
+  user: StoredUser;
+  target: ScheduledTarget;
+  type: EventType;
 }
 
 export interface DeliveryContext {
@@ -80,13 +108,15 @@ export class TryAgainLaterError extends Error {
  */
 export class DeliverOccurrence {
   private readonly random: () => number;
+  private readonly catalog: EventTypeCatalog;
 
   constructor(private readonly deps: Dependencies) {
     this.random = deps.random ?? Math.random;
+    this.catalog = deps.eventTypes ?? new EventTypeCatalog(undefined);
   }
 
   async handle(message: NotificationMessage, context: DeliveryContext): Promise<DeliveryResult> {
-    const { clock, occurrences, users } = this.deps;
+    const { clock, occurrences } = this.deps;
     const now = clock.now();
     const occurrence = await occurrences.get(message.occurrenceId);
     if (!occurrence) return { kind: 'ignored', reason: 'unknown occurrence' };
@@ -101,12 +131,10 @@ export class DeliverOccurrence {
       return this.waitAndComeBack(message, at - now, blocked.reason);
     }
 
-    // Re-check against the user as stored now: deleted, or a new birthday or zone, means stale.
-    const user = await users.get(occurrence.userId);
-    if (!user) return this.cancelStale(occurrence, 'user deleted', now, context.emit);
-    if (scheduleFingerprintOf(user) !== occurrence.fingerprint) {
-      return this.cancelStale(occurrence, 'birthday or time zone changed', now, context.emit);
-    }
+    // Re-check against the user, the event and its type as stored now (DESIGN core idea 3).
+    const current = await this.recheck(occurrence, now, context.emit);
+    if (current.kind === 'cancelled') return current;
+    const { user, target, type } = current;
 
     const timeoutMs = Math.min(this.deps.settings.webhookTimeoutMs, context.remainingTimeMs() - 1_000);
     if (timeoutMs < this.deps.settings.minimumAttemptMs) throw new TryAgainLaterError('too little time left');
@@ -120,7 +148,7 @@ export class DeliverOccurrence {
     }
 
     const attemptAt = clock.now();
-    const outcome = await this.attempt(claimed, user, attemptAt, timeoutMs, context.signal);
+    const outcome = await this.attempt(claimed, { user, target, type }, attemptAt, timeoutMs, context.signal);
     if (outcome.kind === 'circuit-open') return this.conclude(claimed, message, outcome, context.emit);
     const attempted = countAttempt(claimed);
     const result = await this.conclude(attempted, message, outcome, context.emit);
@@ -130,22 +158,94 @@ export class DeliverOccurrence {
     return result;
   }
 
+  /**
+   * The occurrence against what is stored now. Cancelled (with the reason) when the user or the
+   * event is gone, the type deleted or disabled, the user opted out, or the schedule it was built
+   * from changed (date, zone, send time, leap policy: the fingerprint). A manual send is an
+   * admin's explicit request: only a deleted user, event or type stops it.
+   */
+  private async recheck(
+    occurrence: Occurrence,
+    now: number,
+    emit: Emit,
+  ): Promise<(Current & { kind: 'current' }) | Extract<DeliveryResult, { kind: 'cancelled' }>> {
+    const cancelWith = (reason: string) => this.cancelStale(occurrence, reason, now, emit);
+    const user = await this.deps.users.get(occurrence.userId);
+    if (!user) return cancelWith('user deleted');
+    let target = birthdayTarget(user);
+    if (occurrence.eventId !== undefined && occurrence.eventId !== BIRTHDAY_EVENT_ID) {
+      const event = await this.deps.userEvents?.get(user.id, occurrence.eventId);
+      if (!event) return cancelWith('event deleted');
+      target = eventTarget(event);
+    }
+    const type = await this.catalog.get(occurrence.eventKey);
+    if (!type) return cancelWith('event type deleted');
+    if (occurrence.manual) return { kind: 'current', user, target, type };
+    const suppressed = suppressionOf(user, type);
+    if (suppressed) return cancelWith(suppressed);
+    if (targetFingerprint(target, user, type) !== occurrence.fingerprint) {
+      const sameDateAndZone =
+        occurrence.fingerprint.split('|').slice(0, 2).join('|') === `${target.date}|${user.timezone}`;
+      if (!sameDateAndZone) {
+        // The API rescheduled the entry when it changed the date or zone: cancelling is all.
+        return cancelWith(
+          isBirthday(target) ? 'birthday or time zone changed' : 'event date or time zone changed',
+        );
+      }
+      const cancelled = await cancelWith('send time or leap policy changed');
+      await this.rewind(target, user, type, now);
+      return cancelled;
+    }
+    return { kind: 'current', user, target, type };
+  }
+
+  /**
+   * A send time or leap policy changed while this occurrence waited in the queue. A change of
+   * the user's preference rescheduled the entry already; a change of the type did not (no write
+   * reaches every event of a type), and the scheduler has moved the entry on to next year. Put
+   * it back where an edit would have: the next occurrence under the current rule, unless that
+   * one was delivered already. rewindSchedule only ever moves an entry earlier, so doing this
+   * after an API edit changes nothing.
+   */
+  private async rewind(
+    target: ScheduledTarget,
+    user: StoredUser,
+    type: EventType,
+    now: number,
+  ): Promise<void> {
+    const next = nextScheduled(ruleOf(target, user, type), now);
+    if (!next) return;
+    const existing = await this.deps.occurrences.get(occurrenceIdOf(target, next.localDate));
+    if (existing && FINAL_STATUSES.has(existing.status)) return;
+    if (isBirthday(target)) await this.deps.users.rewindSchedule(target.userId, next);
+    else await this.deps.userEvents?.rewindSchedule(target.userId, target.eventId, next);
+  }
+
   private async attempt(
     occurrence: Occurrence,
-    user: StoredUser,
+    current: Current,
     attemptAt: number,
     timeoutMs: number,
     signal: AbortSignal | undefined,
   ): Promise<GuardedOutcome> {
     const { settings } = this.deps;
-    const body = JSON.stringify(webhookBody(occurrence, user, attemptAt));
-    return this.deps.breaker.run(endpointKeyOf(settings.webhookUrl), () =>
+    const webhook = webhookTargetOf(current.type, {
+      url: settings.webhookUrl,
+      secret: settings.webhookSecret,
+    });
+    const body = JSON.stringify(
+      webhookBody(occurrence, current.user, attemptAt, {
+        template: current.type.template,
+        eventDate: current.target.date,
+      }),
+    );
+    return this.deps.breaker.run(endpointKeyOf(webhook.url), () =>
       this.deps.sender.send({
-        url: settings.webhookUrl,
+        url: webhook.url,
         webhookId: occurrence.occurrenceId,
         timestampSeconds: Math.floor(attemptAt / 1000),
         body,
-        secret: settings.webhookSecret,
+        secret: webhook.secret,
         timeoutMs,
         ...(signal ? { signal } : {}),
       }),
@@ -212,7 +312,7 @@ export class DeliverOccurrence {
     reason: string,
     now: number,
     emit: Emit,
-  ): Promise<DeliveryResult> {
+  ): Promise<Extract<DeliveryResult, { kind: 'cancelled' }>> {
     const cancelled = cancel(occurrence, now, reason);
     if (await this.deps.occurrences.save(cancelled)) {
       emit(domainEvent('NotificationCancelled', cancelled, { reason }));
@@ -260,29 +360,32 @@ function domainEvent(
   };
 }
 
-/** The webhook body of CONTRACT section 5. */
+/**
+ * The webhook body of CONTRACT section 5: `type` is the event type's key, `data.message` the
+ * type's template rendered for this user and date. A birthday's body is exactly the contract's;
+ * other events add `eventId` and `years`, a manual send adds `manual: true`.
+ */
 export function webhookBody(
   occurrence: Occurrence,
   user: StoredUser,
   attemptAt: number,
+  options: { template?: string; eventDate?: string } = {},
 ): Record<string, unknown> {
   const fullName = fullNameOf(user);
+  const values = templateValuesOf(user, { date: options.eventDate ?? user.birthday }, occurrence.localDate);
+  const ofEvent = occurrence.eventId !== undefined && occurrence.eventId !== BIRTHDAY_EVENT_ID;
   return {
     type: occurrence.eventKey,
     timestamp: new Date(attemptAt).toISOString(),
     data: {
       userId: user.id,
       fullName,
-      message: renderTemplate(BIRTHDAY_TEMPLATE, {
-        firstName: user.firstName,
-        lastName: user.lastName,
-        fullName,
-        date: occurrence.localDate,
-        years: Number(occurrence.localDate.slice(0, 4)) - Number(user.birthday.slice(0, 4)),
-      }),
+      message: renderTemplate(options.template ?? BIRTHDAY_TEMPLATE, values),
       localDate: occurrence.localDate,
       timezone: occurrence.timezone,
       scheduledFor: new Date(occurrence.scheduledFor).toISOString(),
+      ...(ofEvent ? { eventId: occurrence.eventId, years: values.years } : {}),
+      ...(occurrence.manual ? { manual: true } : {}),
     },
   };
 }
@@ -304,7 +407,7 @@ function attemptRecordOf(
     at,
     durationMs: Math.round(outcome.durationMs),
     outcome: outcome.kind,
-    trigger: 'scheduled',
+    trigger: occurrence.manual ? 'manual' : 'scheduled',
     ...(outcome.statusCode !== undefined ? { statusCode: outcome.statusCode } : {}),
     ...('error' in outcome ? { error: outcome.error } : {}),
     ...(outcome.responseSnippet !== undefined ? { responseSnippet: outcome.responseSnippet } : {}),

@@ -1,13 +1,15 @@
 import { isoOf, type Clock } from '#commons/clock';
-import { ConflictError, NotFoundError } from '#commons/errors';
+import { ConflictError, NotFoundError, VersionMismatchError } from '#commons/errors';
+import type { EventType } from '#domain/event-type';
 import { createIdGenerator } from '#domain/ids';
-import { FINAL_STATUSES } from '#domain/occurrence';
-import { occurrenceId } from '#domain/occurrence-id';
-import { birthdayRule, nextOccurrence, occurrenceAfter } from '#domain/schedule';
-import { scheduleFingerprintOf, type StoredUser, type UserProfile, type UserSchedule } from '#domain/user';
+import type { StoredUser, UserPreferences, UserProfile, UserSchedule } from '#domain/user';
+import { BIRTHDAY_EVENT_ID, targetFingerprint, type UserEvent } from '#domain/user-event';
 import { isValidTimeZone, localDateOf, parseCalendarDate } from '#domain/zoned-time';
 import type { OccurrenceRepository } from '#ports/occurrence-repository';
+import type { UserEventRepository } from '#ports/user-event-repository';
 import type { UserPage, UserRepository } from '#ports/user-repository';
+import { freshSchedule, sameSchedule } from './event-schedule';
+import { EventTypeCatalog } from './event-type-catalog';
 
 /** Earliest accepted birth year: older dates are typos, not customers. */
 export const MIN_BIRTH_YEAR = 1900;
@@ -52,36 +54,53 @@ export function profileIssues(profile: UserProfile, nowMs: number): ProfileIssue
 
 /**
  * The admin's user operations. Every change is one conditional write on the user item, which
- * also carries the next birthday occurrence, so a profile and its schedule never disagree.
+ * also carries the next birthday occurrence, so a profile and its schedule never disagree. A new
+ * zone or send time then reschedules the user's other events, one conditional write each (a
+ * crash between them is repaired by the scheduler and the worker, see ADR 0006).
  */
 export class ManageUsers {
   private readonly users: UserRepository;
   private readonly clock: Clock;
   private readonly newId: () => string;
   private readonly occurrences: Pick<OccurrenceRepository, 'get'> | undefined;
+  private readonly catalog: EventTypeCatalog;
+  private readonly userEvents: UserEventRepository | undefined;
 
   constructor(deps: {
     users: UserRepository;
     clock: Clock;
     newId?: () => string;
-    /** Lets an edit see that the day's notification already went out (see `skipDone`). */
+    /** Lets an edit see that the day's notification already went out (see freshSchedule). */
     occurrences?: Pick<OccurrenceRepository, 'get'>;
+    /** Event types in effect (the birthday's send time and leap policy); default: built-ins. */
+    eventTypes?: EventTypeCatalog;
+    /** The user's other events, rescheduled with the user and deleted with it. */
+    userEvents?: UserEventRepository;
   }) {
     this.users = deps.users;
     this.clock = deps.clock;
     this.newId = deps.newId ?? createIdGenerator(deps.clock);
     this.occurrences = deps.occurrences;
+    this.catalog = deps.eventTypes ?? new EventTypeCatalog(undefined);
+    this.userEvents = deps.userEvents;
   }
 
   async create(profile: UserProfile, requestId: string): Promise<StoredUser> {
     const now = this.validNow(profile);
+    const id = this.newId();
     const user: StoredUser = {
       ...pickProfile(profile),
-      id: this.newId(),
+      id,
       createdAt: isoOf(now),
       updatedAt: isoOf(now),
       version: 1,
-      schedule: nextOccurrence(birthdayRule(profile), now),
+      schedule: await freshSchedule(
+        { userId: id, eventId: BIRTHDAY_EVENT_ID, date: profile.birthday },
+        profile,
+        await this.birthdayType(),
+        now,
+        undefined,
+      ),
       lastRequestId: requestId,
     };
     await this.users.create(user);
@@ -95,21 +114,71 @@ export class ManageUsers {
     return user;
   }
 
-  /** @throws NotFoundError, InvalidProfileError, ConflictError (after retries) */
-  replace(id: string, profile: UserProfile, requestId: string): Promise<StoredUser> {
-    return this.edit(id, () => pickProfile(profile), requestId);
+  /** @throws NotFoundError, InvalidProfileError, ConflictError (after retries), VersionMismatchError */
+  replace(
+    id: string,
+    profile: UserProfile,
+    requestId: string,
+    expectedVersion?: number,
+  ): Promise<StoredUser> {
+    return this.edit(id, (current) => ({ ...current, ...pickProfile(profile) }), requestId, expectedVersion);
   }
 
-  /** @throws NotFoundError, InvalidProfileError, ConflictError (after retries) */
-  patch(id: string, changes: Partial<UserProfile>, requestId: string): Promise<StoredUser> {
-    return this.edit(id, (current) => ({ ...pickProfile(current), ...pickProfile(changes) }), requestId);
+  /** @throws NotFoundError, InvalidProfileError, ConflictError (after retries), VersionMismatchError */
+  patch(
+    id: string,
+    changes: Partial<UserProfile>,
+    requestId: string,
+    expectedVersion?: number,
+  ): Promise<StoredUser> {
+    return this.edit(id, (current) => ({ ...current, ...pickProfile(changes) }), requestId, expectedVersion);
   }
 
-  /** @throws NotFoundError */
-  async delete(id: string): Promise<void> {
+  /**
+   * Replaces the user's preferences (one write of the user item); a new send time reschedules
+   * the birthday in the same write and the other events after it.
+   * @throws NotFoundError, InvalidProfileError (an unknown type key), ConflictError, VersionMismatchError
+   */
+  async setPreferences(
+    id: string,
+    preferences: UserPreferences,
+    requestId: string,
+    expectedVersion?: number,
+  ): Promise<StoredUser> {
+    const known = new Set((await this.catalog.list()).map((type) => type.key));
+    const issues = preferences.optOut.flatMap((key, index) =>
+      known.has(key) ? [] : [{ path: `optOut.${index}`, message: `there is no event type "${key}"` }],
+    );
+    if (issues.length > 0) throw new InvalidProfileError(issues);
+    const optOut = [...new Set(preferences.optOut)];
+    return this.edit(
+      id,
+      (current) => ({
+        ...current,
+        preferences: { optOut, ...(preferences.sendAt === undefined ? {} : { sendAt: preferences.sendAt }) },
+      }),
+      requestId,
+      expectedVersion,
+    );
+  }
+
+  /** @throws NotFoundError, VersionMismatchError */
+  async delete(id: string, expectedVersion?: number): Promise<void> {
+    if (expectedVersion !== undefined) {
+      const current = await this.get(id);
+      if (current.version !== expectedVersion)
+        throw new VersionMismatchError('user', expectedVersion, current.version);
+    }
     // The worker re-reads the user before sending, so a deleted user's queued occurrence is
-    // cancelled at delivery time; removing the item is all it takes here.
+    // cancelled at delivery time; removing the item is all it takes for that.
     if (!(await this.users.delete(id))) throw new NotFoundError('user', id);
+    // Its events go too. A crash here leaves some behind: the scheduler drops an event whose
+    // user is gone from the due index, and nothing is ever sent for it.
+    const userEvents = this.userEvents;
+    if (userEvents) {
+      const events = await userEvents.listByUser(id);
+      await Promise.all(events.map((event) => userEvents.delete(id, event.id)));
+    }
   }
 
   /** @throws InvalidCursorError */
@@ -119,46 +188,108 @@ export class ManageUsers {
 
   private async edit(
     id: string,
-    change: (current: StoredUser) => UserProfile,
+    change: (current: StoredUser) => StoredUser,
     requestId: string,
+    expectedVersion?: number,
   ): Promise<StoredUser> {
+    const birthday = await this.birthdayType();
     for (let attempt = 1; ; attempt += 1) {
       const current = await this.get(id);
-      const profile = change(current);
-      const now = this.validNow(profile);
-      const schedule = scheduleAfterEdit(current, profile, now);
+      if (expectedVersion !== undefined && current.version !== expectedVersion) {
+        throw new VersionMismatchError('user', expectedVersion, current.version);
+      }
+      const changed = change(current);
+      const now = this.validNow(changed);
       const next: StoredUser = {
-        ...current,
-        ...profile,
+        ...changed,
         updatedAt: isoOf(now),
         version: current.version + 1,
-        schedule: schedule === current.schedule ? schedule : await this.skipDone(id, profile, schedule),
+        schedule: await this.scheduleAfterEdit(current, changed, birthday, now),
         lastRequestId: requestId,
       };
       try {
         await this.users.replace(next, current.version);
-        return next;
       } catch (error) {
-        if (!(error instanceof ConflictError) || attempt >= MAX_ATTEMPTS) throw error;
+        if (!(error instanceof ConflictError) || attempt >= MAX_ATTEMPTS || expectedVersion !== undefined) {
+          throw error;
+        }
+        continue;
       }
+      if (placesEventsDifferently(current, next)) await this.rescheduleEvents(next, requestId);
+      return next;
     }
   }
 
   /**
-   * A new zone can put the same local date's 09:00 still ahead although that date's notification
-   * went out already (Tokyo to Los Angeles on the day). At most one per date: the schedule shown
-   * and kept is then next year's, not one that would never be sent.
+   * A new birthday, zone or send time starts from now (the old occurrence is stale; the
+   * scheduler and worker cancel it). Any other edit keeps a pending occurrence as it is:
+   * recomputing from now would skip a birthday that is due but not yet handed to the queue.
    */
-  private async skipDone(
-    id: string,
-    profile: UserProfile,
-    schedule: UserSchedule | null,
+  private async scheduleAfterEdit(
+    current: StoredUser,
+    next: StoredUser,
+    birthday: EventType,
+    now: number,
   ): Promise<UserSchedule | null> {
-    if (!schedule || !this.occurrences) return schedule;
-    const existing = await this.occurrences.get(occurrenceId(id, 'birthday', schedule.localDate));
-    return existing && FINAL_STATUSES.has(existing.status)
-      ? occurrenceAfter(birthdayRule(profile), schedule.localDate)
-      : schedule;
+    const before = targetFingerprint({ date: current.birthday }, current, birthday);
+    const after = targetFingerprint({ date: next.birthday }, next, birthday);
+    if (current.schedule !== null && before === after) return current.schedule;
+    return freshSchedule(
+      { userId: current.id, eventId: BIRTHDAY_EVENT_ID, date: next.birthday },
+      next,
+      birthday,
+      now,
+      this.occurrences,
+    );
+  }
+
+  /** Each of the user's events on the user's new zone or send time; one conditional write each. */
+  private async rescheduleEvents(user: StoredUser, requestId: string): Promise<void> {
+    if (!this.userEvents) return;
+    const events = await this.userEvents.listByUser(user.id);
+    await Promise.all(events.map((event) => this.rescheduleEvent(user, event, requestId)));
+  }
+
+  private async rescheduleEvent(user: StoredUser, event: UserEvent, requestId: string): Promise<void> {
+    const repository = this.userEvents;
+    if (!repository) return;
+    let current: UserEvent | undefined = event;
+    for (let attempt = 1; current && attempt <= MAX_ATTEMPTS; attempt += 1) {
+      const type = await this.catalog.get(current.type);
+      if (!type) return;
+      const now = this.clock.now();
+      const schedule = await freshSchedule(
+        { userId: user.id, eventId: current.id, date: current.date },
+        user,
+        type,
+        now,
+        this.occurrences,
+      );
+      if (sameSchedule(schedule, current.schedule)) return;
+      try {
+        await repository.replace(
+          {
+            ...current,
+            schedule,
+            version: current.version + 1,
+            updatedAt: isoOf(now),
+            lastRequestId: requestId,
+          },
+          current.version,
+        );
+        return;
+      } catch (error) {
+        if (error instanceof NotFoundError) return;
+        if (!(error instanceof ConflictError)) throw error;
+        current = await repository.get(user.id, current.id);
+      }
+    }
+  }
+
+  private async birthdayType(): Promise<EventType> {
+    const type = await this.catalog.get('birthday');
+    if (!type) throw new Error('the built-in birthday type is missing');
+    return type;
   }
 
   private validNow(profile: UserProfile): number {
@@ -169,17 +300,9 @@ export class ManageUsers {
   }
 }
 
-/**
- * A new birthday or zone starts from now (the old occurrence is stale; the scheduler and worker
- * cancel it). Any other edit keeps a pending occurrence as it is: recomputing from now would
- * skip a birthday that is due but not yet handed to the queue (scheduler lag, downtime).
- */
-function scheduleAfterEdit(current: StoredUser, profile: UserProfile, now: number): UserSchedule {
-  if (current.schedule !== null && scheduleFingerprintOf(current) === scheduleFingerprintOf(profile)) {
-    return current.schedule;
-  }
-  return nextOccurrence(birthdayRule(profile), now);
-}
+/** A new zone or send time moves every event of the user. */
+const placesEventsDifferently = (before: StoredUser, after: StoredUser): boolean =>
+  before.timezone !== after.timezone || before.preferences?.sendAt !== after.preferences?.sendAt;
 
 /** Only the profile fields: callers may pass richer objects, which must not leak into storage. */
 function pickProfile(profile: UserProfile): UserProfile;

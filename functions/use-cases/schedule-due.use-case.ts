@@ -1,4 +1,6 @@
 import type { Clock } from '#commons/clock';
+import type { EventType } from '#domain/event-type';
+import { CANCELLED_BY_ADMIN } from '#domain/notification-command';
 import {
   FINAL_STATUSES,
   markReenqueued,
@@ -7,14 +9,24 @@ import {
   type NewOccurrence,
   type Occurrence,
 } from '#domain/occurrence';
-import { occurrenceId } from '#domain/occurrence-id';
-import { birthdayRule, occurrenceAfter } from '#domain/schedule';
-import { scheduleFingerprintOf, type StoredUser, type UserSchedule } from '#domain/user';
+import { localYearOf, scheduledAfter, scheduledInYear, type EventRule } from '#domain/schedule';
+import type { StoredUser, UserSchedule } from '#domain/user';
+import {
+  birthdayTarget,
+  eventTarget,
+  isBirthday,
+  occurrenceIdOf,
+  ruleOf,
+  targetFingerprint,
+  type ScheduledTarget,
+} from '#domain/user-event';
 import type { DomainEvent, EventPublisher } from '#ports/event-publisher';
 import type { NotificationMessage, NotificationQueue } from '#ports/notification-queue';
 import type { OccurrenceRepository } from '#ports/occurrence-repository';
-import { bucketOf, type DueIndex, type WatermarkStore } from '#ports/scheduler-state';
+import { bucketOf, type DueEntry, type DueIndex, type WatermarkStore } from '#ports/scheduler-state';
+import type { UserEventRepository } from '#ports/user-event-repository';
 import type { UserRepository } from '#ports/user-repository';
+import { EventTypeCatalog } from './event-type-catalog';
 
 export interface SchedulerSettings {
   /** Later than this after its due instant, an occurrence is skipped (kept, replayable). */
@@ -62,6 +74,10 @@ interface Dependencies {
   occurrences: OccurrenceRepository;
   queue: NotificationQueue;
   events: EventPublisher;
+  /** Users' events other than birthdays; without it only birthdays are in the index. */
+  userEvents?: UserEventRepository;
+  /** Event types in effect; without it the built-in defaults. */
+  eventTypes?: EventTypeCatalog;
   settings?: Partial<SchedulerSettings>;
 }
 
@@ -76,7 +92,21 @@ export interface PassOptions {
 type Decision =
   | { kind: 'send'; message: NotificationMessage }
   | { kind: 'advance'; event?: DomainEvent }
-  | { kind: 'leave' };
+  | { kind: 'leave' }
+  /** Not due after all: its type or the user's send time moved it later (ADR 0006). */
+  | { kind: 'move'; to: UserSchedule }
+  /** Nothing left to schedule: the user or the type is gone. */
+  | { kind: 'drop' };
+
+/** A due entry with what it is due under now: the user, the type, the rule. */
+interface Resolved {
+  target: ScheduledTarget;
+  schedule: UserSchedule;
+  user?: StoredUser;
+  type?: EventType;
+  rule?: EventRule;
+  correlationId?: string;
+}
 
 /** Counts `count` items as left for a later pass, and keeps the watermark at or before `at`. */
 function leaveBehind(pass: PassState, at: number, count = 1): void {
@@ -101,6 +131,8 @@ interface PassState {
   pending: number;
   events: DomainEvent[];
   stopped: boolean;
+  /** Each type read once per pass. */
+  typeLookup: (key: string) => Promise<EventType | undefined>;
 }
 
 /**
@@ -112,9 +144,11 @@ interface PassState {
  */
 export class ScheduleDueOccurrences {
   private readonly settings: SchedulerSettings;
+  private readonly catalog: EventTypeCatalog;
 
   constructor(private readonly deps: Dependencies) {
     this.settings = { ...DEFAULT_SCHEDULER_SETTINGS, ...deps.settings };
+    this.catalog = deps.eventTypes ?? new EventTypeCatalog(undefined);
   }
 
   async run(options: PassOptions = {}): Promise<PassResult> {
@@ -131,6 +165,7 @@ export class ScheduleDueOccurrences {
       pending: 0,
       events: [],
       stopped: false,
+      typeLookup: this.catalog.lookup(),
     };
 
     for (let month = startOfUtcMonth(from); month <= now && !pass.stopped; month = nextUtcMonth(month)) {
@@ -224,49 +259,77 @@ export class ScheduleDueOccurrences {
     }
   }
 
-  private async handlePage(
-    page: readonly StoredUser[],
-    pass: PassState,
-    options: PassOptions,
-  ): Promise<void> {
+  private async handlePage(page: readonly DueEntry[], pass: PassState, options: PassOptions): Promise<void> {
     const { now } = pass;
-    const decisions = await Promise.all(page.map((user) => this.decide(user, now)));
-    const toSend: { user: StoredUser; message: NotificationMessage }[] = [];
-    const toAdvance: StoredUser[] = [];
+    const lookup = pass.typeLookup;
+    const resolved = (await Promise.all(page.map((entry) => this.resolve(entry, lookup)))).filter(
+      (item): item is Resolved => item !== undefined,
+    );
+    const decisions = await Promise.all(resolved.map((item) => this.decide(item, now)));
+    const toSend: { item: Resolved; message: NotificationMessage }[] = [];
+    const toAdvance: { item: Resolved; to?: UserSchedule | null }[] = [];
     decisions.forEach((decision, index) => {
-      const user = page[index];
-      if (!user?.schedule) return;
-      if (decision.kind === 'send') toSend.push({ user, message: decision.message });
+      const item = resolved[index];
+      if (!item) return;
+      if (decision.kind === 'send') toSend.push({ item, message: decision.message });
       else if (decision.kind === 'advance') {
-        toAdvance.push(user);
+        toAdvance.push({ item });
         if (decision.event) {
           pass.events.push(decision.event);
           pass.skipped += 1;
         }
-      } else leaveBehind(pass, user.schedule.dueAt);
+      } else if (decision.kind === 'move') toAdvance.push({ item, to: decision.to });
+      else if (decision.kind === 'drop') toAdvance.push({ item, to: null });
+      else leaveBehind(pass, item.schedule.dueAt);
     });
     const unsent = new Set(
-      (await this.deps.queue.enqueue(toSend.map((item) => item.message))).map((m) => m.occurrenceId),
+      (await this.deps.queue.enqueue(toSend.map((entry) => entry.message))).map((m) => m.occurrenceId),
     );
-    for (const { user, message } of toSend) {
-      if (unsent.has(message.occurrenceId)) leaveBehind(pass, user.schedule?.dueAt ?? now);
+    for (const { item, message } of toSend) {
+      if (unsent.has(message.occurrenceId)) leaveBehind(pass, item.schedule.dueAt);
       else {
         pass.enqueued += 1;
         options.onEnqueued?.(message);
-        toAdvance.push(user);
+        toAdvance.push({ item });
       }
     }
-    for (const nextDue of await Promise.all(toAdvance.map((user) => this.advance(user)))) {
+    for (const nextDue of await Promise.all(toAdvance.map(({ item, to }) => this.advance(item, to)))) {
       // Downtime longer than a year leaves the next occurrence due already: keep it in view.
       if (nextDue !== undefined && nextDue <= now) leaveBehind(pass, nextDue);
     }
   }
 
-  private async decide(user: StoredUser, now: number): Promise<Decision> {
-    const schedule = user.schedule;
-    if (!schedule) return { kind: 'leave' };
-    const input = occurrenceInputOf(user, schedule);
-    const tooLate = now - schedule.dueAt > this.settings.maxLatenessMs;
+  /** The entry with its user and type as they are now (events read their user: zone, preferences). */
+  private async resolve(
+    entry: DueEntry,
+    lookup: (key: string) => Promise<EventType | undefined>,
+  ): Promise<Resolved | undefined> {
+    const target = entry.kind === 'birthday' ? birthdayTarget(entry.user) : eventTarget(entry.event);
+    const schedule = target.schedule;
+    if (!schedule) return undefined;
+    const user = entry.kind === 'birthday' ? entry.user : await this.deps.users.get(target.userId);
+    const type = await lookup(target.typeKey);
+    const correlationId = entry.kind === 'birthday' ? entry.user.lastRequestId : entry.event.lastRequestId;
+    const resolved: Resolved = { target, schedule, ...(correlationId ? { correlationId } : {}) };
+    if (!user || !type) return resolved;
+    return { ...resolved, user, type, rule: ruleOf(target, user, type) };
+  }
+
+  private async decide(item: Resolved, now: number): Promise<Decision> {
+    const { user, type, rule, schedule } = item;
+    // The user was deleted under its event, or the type under it (a race with DELETE): nothing
+    // can be sent for it any more, so it leaves the index.
+    if (!user || !type || !rule) return { kind: 'drop' };
+    // The instant under the type and preferences as they are now: a send time or leap policy
+    // changed since the entry was written moves it (later: wait; earlier: it is due now).
+    const current = scheduledInYear(rule, localYearOf(schedule.localDate));
+    if (!current) return { kind: 'drop' };
+    if (current.dueAt > now) return { kind: 'move', to: current };
+    const input = occurrenceInput(item, user, type, current);
+    const maxLatenessMs =
+      type.version === 0 ? this.settings.maxLatenessMs : type.maxLatenessHours * 3_600_000;
+    // Late by the entry's own instant: a type moved earlier must not turn its entries "too late".
+    const tooLate = now - Math.max(schedule.dueAt, current.dueAt) > maxLatenessMs;
     const fresh = newOccurrence(input, now, tooLate);
     if (await this.deps.occurrences.create(fresh)) {
       return tooLate
@@ -287,6 +350,10 @@ export class ScheduleDueOccurrences {
   ): Promise<Decision> {
     // Delivered, failed or skipped: at most one per user, event and local date.
     if (FINAL_STATUSES.has(existing.status)) return { kind: 'advance' };
+    // An admin said no to this one: it stays cancelled whatever comes round again.
+    if (existing.status === 'cancelled' && existing.statusReason === CANCELLED_BY_ADMIN) {
+      return { kind: 'advance' };
+    }
     // Cancelled, or built from a schedule the user no longer has (its zone changed while it was
     // waiting for a retry): the date came round again under the new schedule, so it starts afresh.
     // Passing it over would let the worker cancel it later with nothing left to send.
@@ -308,28 +375,52 @@ export class ScheduleDueOccurrences {
       : { kind: 'leave' };
   }
 
-  /** Moves the user to its next occurrence. @returns the instant the next pass must still see. */
-  private async advance(user: StoredUser): Promise<number | undefined> {
-    const current = user.schedule;
-    if (!current) return undefined;
-    const following: UserSchedule = occurrenceAfter(birthdayRule(user), current.localDate);
-    const moved = await this.deps.users.advanceSchedule(user.id, user.version, following);
-    // Not moved: the user changed since this pass read it (perhaps from a stale index copy).
+  /**
+   * Moves the entry to `to`, or (undefined) to the occurrence after the one just handled.
+   * @returns the instant the next pass must still see.
+   */
+  private async advance(item: Resolved, to?: UserSchedule | null): Promise<number | undefined> {
+    const { target, schedule, rule } = item;
+    let following: UserSchedule | null;
+    if (to !== undefined) following = to;
+    else if (rule) {
+      // The occurrence handled may sit on another date than the entry (a leap policy change).
+      const handled = scheduledInYear(rule, localYearOf(schedule.localDate));
+      following = scheduledAfter(rule, handled?.localDate ?? schedule.localDate);
+    } else following = null;
+    const moved = isBirthday(target)
+      ? await this.deps.users.advanceSchedule(target.userId, target.version, following)
+      : ((await this.deps.userEvents?.advanceSchedule(
+          target.userId,
+          target.eventId,
+          target.version,
+          following,
+        )) ?? false);
+    // Not moved: the item changed since this pass read it (perhaps from a stale index copy).
     // Keep its due instant in view, so the next pass looks again with fresh data.
-    return moved ? following.dueAt : current.dueAt;
+    return moved ? following?.dueAt : schedule.dueAt;
   }
 }
 
-export function occurrenceInputOf(user: StoredUser, schedule: UserSchedule): NewOccurrence {
+/** What the occurrence of a due entry is of, under the user and type as they are now. */
+function occurrenceInput(
+  item: Resolved,
+  user: StoredUser,
+  type: EventType,
+  current: UserSchedule,
+): NewOccurrence {
+  const { target } = item;
   return {
-    occurrenceId: occurrenceId(user.id, 'birthday', schedule.localDate),
+    occurrenceId: occurrenceIdOf(target, current.localDate),
     userId: user.id,
-    eventKey: 'birthday',
-    localDate: schedule.localDate,
+    eventKey: type.key,
+    localDate: current.localDate,
     timezone: user.timezone,
-    scheduledFor: schedule.dueAt,
-    fingerprint: scheduleFingerprintOf(user),
-    ...(user.lastRequestId ? { correlationId: user.lastRequestId } : {}),
+    scheduledFor: current.dueAt,
+    fingerprint: targetFingerprint(target, user, type),
+    ...(item.correlationId ? { correlationId: item.correlationId } : {}),
+    // Birthdays keep the shape they always had; other events name theirs for the worker.
+    ...(isBirthday(target) ? {} : { eventId: target.eventId }),
   };
 }
 

@@ -12,25 +12,21 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { LogLevel } from '../config';
 import { acknowledge } from '../nag';
-
-/** Repository root: the esbuild project root, where package.json, its "imports" and the lock file live. */
-export const PROJECT_ROOT = resolve(import.meta.dirname, '..', '..');
-const HANDLERS_DIR = join(PROJECT_ROOT, 'functions', 'handlers');
+import { HANDLERS_DIR, nodejsBundling, PROJECT_ROOT } from './bundling';
 
 /** The newest Node.js Lambda runtime in aws-cdk-lib 2.276 (cdk-nag AwsSolutions-L1 wants the newest). */
 export const NODE_RUNTIME = lambda.Runtime.NODEJS_24_X;
-const ESBUILD_TARGET = 'node24';
 
 /** Namespace of the business metrics the functions emit with Powertools Metrics (EMF). */
 export const METRICS_NAMESPACE = 'Occasions';
 
-/**
- * ESM bundles still contain CommonJS dependencies (aws-xray-sdk-core, parts of the AWS SDK) that
- * call `require` for Node built-ins; esbuild's ESM output has no `require`, so give it one.
- */
-const ESM_REQUIRE_BANNER =
-  "import { createRequire as __occasionsCreateRequire } from 'node:module'; " +
-  'const require = __occasionsCreateRequire(import.meta.url);';
+/** Actions on a queue the function reads and settles itself (the admin API on the DLQ). */
+const QUEUE_MANAGE_ACTIONS = [
+  'sqs:ReceiveMessage',
+  'sqs:DeleteMessage',
+  'sqs:ChangeMessageVisibility',
+  'sqs:GetQueueAttributes',
+];
 
 /** Data-plane DynamoDB actions. No Scan (DESIGN: never Scan in a hot path), no control plane. */
 const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'];
@@ -56,7 +52,8 @@ const OWNED_ENV = [
 
 export interface TableAccess {
   readonly table: dynamodb.ITable;
-  readonly access: 'read' | 'readWrite';
+  /** `get`: single items by key only (GetItem); `read`: plus Query; `readWrite`: plus writes. */
+  readonly access: 'get' | 'read' | 'readWrite';
   /** Global secondary indexes the function queries (read access is granted on exactly these). */
   readonly indexNames: readonly string[];
 }
@@ -80,6 +77,16 @@ export interface ServiceFunctionProps {
   readonly sendToQueue?: sqs.IQueue;
   /** Grants SendMessage and sets DLQ_URL. */
   readonly sendToDeadLetterQueue?: sqs.IQueue;
+  /**
+   * Grants ReceiveMessage, DeleteMessage, ChangeMessageVisibility and GetQueueAttributes on the
+   * dead-letter queue (list, delete and redrive parked notifications) and sets DLQ_URL.
+   */
+  readonly manageDeadLetterQueue?: sqs.IQueue;
+  /**
+   * Functions this one invokes, keyed by the environment variable that receives the function's
+   * name (must end in `_FUNCTION_NAME`). Grants lambda:InvokeFunction on exactly that function.
+   */
+  readonly invokes?: Readonly<Record<string, lambda.IFunction>>;
   /** Grants events:PutEvents and sets EVENT_BUS_NAME. */
   readonly putEventsTo?: events.IEventBus;
   /**
@@ -155,22 +162,7 @@ export class ServiceFunction extends Construct {
       recursiveLoop: props.recursiveLoop,
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
-      bundling: {
-        format: nodejs.OutputFormat.ESM,
-        target: ESBUILD_TARGET,
-        mainFields: ['module', 'main'],
-        banner: ESM_REQUIRE_BANNER,
-        minify: true,
-        sourceMap: true,
-        sourceMapMode: nodejs.SourceMapMode.DEFAULT,
-        // Stack traces keep file:line through the map; the sources themselves are not needed.
-        sourcesContent: false,
-        // Bundle @aws-sdk/* instead of using the runtime's copy: package.json pins exact SDK
-        // versions, tests run against those, and the runtime's copy changes without notice.
-        bundleAwsSDK: true,
-        externalModules: [],
-        logLevel: nodejs.LogLevel.WARNING,
-      },
+      bundling: nodejsBundling(),
     });
 
     // Active tracing adds xray:PutTraceSegments / xray:PutTelemetryRecords on "*" to this role.
@@ -184,13 +176,39 @@ export class ServiceFunction extends Construct {
     if (props.table !== undefined) this.grantTable(props.table);
     props.sendToQueue?.grantSendMessages(this.function);
     props.sendToDeadLetterQueue?.grantSendMessages(this.function);
+    if (props.manageDeadLetterQueue !== undefined) {
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'ManageDeadLetterQueue',
+          actions: QUEUE_MANAGE_ACTIONS,
+          resources: [props.manageDeadLetterQueue.queueArn],
+        }),
+      );
+    }
+    const invoked = Object.values(props.invokes ?? {});
+    if (invoked.length > 0) {
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'InvokeFunctions',
+          actions: ['lambda:InvokeFunction'],
+          resources: invoked.map((fn) => fn.functionArn),
+        }),
+      );
+    }
     props.putEventsTo?.grantPutEventsTo(this.function);
     for (const secret of Object.values(props.secrets ?? {})) secret.grantRead(this.function);
   }
 
   private grantTable({ table, access, indexNames }: TableAccess): void {
     const actions =
-      access === 'readWrite' ? [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS] : TABLE_READ_ACTIONS;
+      access === 'get'
+        ? ['dynamodb:GetItem']
+        : access === 'readWrite'
+          ? [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS]
+          : TABLE_READ_ACTIONS;
+    if (access === 'get' && indexNames.length > 0) {
+      throw new Error('table access "get" reads items by key only; it cannot query indexes');
+    }
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({ sid: 'TableData', actions, resources: [table.tableArn] }),
     );
@@ -204,6 +222,11 @@ export class ServiceFunction extends Construct {
       );
     }
   }
+}
+
+/** Whether `functions/handlers/<entry>` exists (for functions whose handler lands separately). */
+export function handlerExists(entry: string): boolean {
+  return existsSync(join(HANDLERS_DIR, entry));
 }
 
 function resolveEntry(entry: string): string {
@@ -223,7 +246,7 @@ function resolveEntry(entry: string): string {
 function buildEnvironment(props: ServiceFunctionProps): Record<string, string> {
   const plain = props.environment ?? {};
   for (const name of Object.keys(plain)) {
-    if (OWNED_ENV.includes(name) || name.endsWith('_SECRET_ARN')) {
+    if (OWNED_ENV.includes(name) || name.endsWith('_SECRET_ARN') || name.endsWith('_FUNCTION_NAME')) {
       throw new Error(`environment.${name} is set by ServiceFunction itself; use the matching prop`);
     }
     if (/SECRET|PASSWORD|TOKEN|API_KEY/i.test(name)) {
@@ -240,7 +263,13 @@ function buildEnvironment(props: ServiceFunctionProps): Record<string, string> {
   };
   if (props.table !== undefined) environment.TABLE_NAME = props.table.table.tableName;
   if (props.sendToQueue !== undefined) environment.QUEUE_URL = props.sendToQueue.queueUrl;
-  if (props.sendToDeadLetterQueue !== undefined) environment.DLQ_URL = props.sendToDeadLetterQueue.queueUrl;
+  const deadLetterQueues = [props.sendToDeadLetterQueue, props.manageDeadLetterQueue].filter(
+    (queue) => queue !== undefined,
+  );
+  if (deadLetterQueues.some((queue) => queue !== deadLetterQueues[0])) {
+    throw new Error('sendToDeadLetterQueue and manageDeadLetterQueue must be the same queue (one DLQ_URL)');
+  }
+  if (deadLetterQueues[0] !== undefined) environment.DLQ_URL = deadLetterQueues[0].queueUrl;
   if (props.putEventsTo !== undefined) environment.EVENT_BUS_NAME = props.putEventsTo.eventBusName;
   for (const [name, secret] of Object.entries(props.secrets ?? {})) {
     if (!/^[A-Z][A-Z0-9_]*_SECRET_ARN$/.test(name)) {
@@ -249,6 +278,12 @@ function buildEnvironment(props: ServiceFunctionProps): Record<string, string> {
       );
     }
     environment[name] = secret.secretArn;
+  }
+  for (const [name, fn] of Object.entries(props.invokes ?? {})) {
+    if (!/^[A-Z][A-Z0-9_]*_FUNCTION_NAME$/.test(name)) {
+      throw new Error(`invoked function environment variable ${name} must end in _FUNCTION_NAME`);
+    }
+    environment[name] = fn.functionName;
   }
   return environment;
 }

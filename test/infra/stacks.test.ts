@@ -1,115 +1,46 @@
-import { App } from 'aws-cdk-lib';
-import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import { App, Stack } from 'aws-cdk-lib';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tableDefinition } from '../../functions/adapters/dynamodb/table-definition';
+import { DUE_INDEX, WATCH_INDEX } from '../../functions/adapters/dynamodb/table-layout';
+import { PROBLEM_CONTENT_TYPE, problem, ProblemSchema } from '../../functions/api/problem';
 import { MetricName } from '../../functions/commons/powertools';
 import { loadConfig, VISIBILITY_TIMEOUT_FACTOR } from '../../lib/config';
-import type { ServiceFunction } from '../../lib/constructs/service-function';
-import { buildOccasions, type OccasionsStacks } from '../../lib/occasions-app';
+import { ServiceFunction } from '../../lib/constructs/service-function';
+import { DASHBOARD_WIDGETS, FUNCTION_ROLES } from '../../lib/dashboard-widgets';
+import { GATEWAY_PROBLEMS } from '../../lib/gateway-responses';
+import { buildOccasions } from '../../lib/occasions-app';
 import { StatelessStack } from '../../lib/stateless-stack';
+import {
+  alarmsOf,
+  asArray,
+  environmentOf,
+  functionProps,
+  functionStatements,
+  json,
+  logicalIdOf,
+  pathOf,
+  resolveImport,
+  resourcesOf,
+  statementsOf,
+  synth,
+  type Synthesized,
+} from './support';
 
-// Infrastructure tier: exact assertions on the synthesized templates, plus cdk-nag. Bundling is
-// skipped (no esbuild run) and so is CDK's built-in CloudFormation schema validation, which
-// `npm run synth` still runs; both only cost time here.
-
-interface CfnResource {
-  readonly Type: string;
-  readonly Properties: Record<string, unknown>;
-  readonly DeletionPolicy?: string;
-  readonly UpdateReplacePolicy?: string;
-}
-interface CfnTemplate {
-  readonly Resources: Record<string, CfnResource>;
-  readonly Outputs?: Record<string, { Value: unknown; Export?: { Name: string } }>;
-}
-interface Statement {
-  readonly Effect: string;
-  readonly Action: string | string[];
-  readonly Resource: unknown;
-}
-
-interface Synthesized extends OccasionsStacks {
-  readonly app: App;
-  readonly statefulTemplate: Template;
-  readonly statelessTemplate: Template;
-  readonly stateful: OccasionsStacks['stateful'];
-  readonly stateless: StatelessStack;
-}
-
-function synth(context: Record<string, unknown> = {}): Synthesized {
-  const app = new App({
-    context: { 'aws:cdk:bundling-stacks': [], ...context },
-    builtinCloudFormationValidation: false,
-  });
-  const stacks = buildOccasions(app, loadConfig(app.node));
-  // The registered AwsSolutions plugin would fail Template.fromStack's synthesis anyway; say why.
-  const findings = new AwsSolutionsChecks().validateScope(app).violations;
-  if (findings.length > 0) {
-    const lines = findings.map(
-      (v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`,
-    );
-    throw new Error(`unacknowledged cdk-nag findings:\n${lines.join('\n')}`);
-  }
-  return {
-    app,
-    ...stacks,
-    statefulTemplate: Template.fromStack(stacks.stateful),
-    statelessTemplate: Template.fromStack(stacks.stateless),
-  };
-}
-
-const json = (template: Template) => template.toJSON() as CfnTemplate;
-const resourcesOf = (template: Template, type: string) =>
-  Object.entries(json(template).Resources).filter(([, resource]) => resource.Type === type);
-const asArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
-
-/** Follows a cross-stack `Fn::ImportValue` to the value the stateful stack exports. */
-function resolveImport(stateful: Template, value: unknown): unknown {
-  const name = (value as { 'Fn::ImportValue'?: unknown } | undefined)?.['Fn::ImportValue'];
-  if (typeof name !== 'string') return value;
-  const output = Object.values(json(stateful).Outputs ?? {}).find(
-    (candidate) => candidate.Export?.Name === name,
-  );
-  if (output === undefined) throw new Error(`no export named ${name}`);
-  return output.Value;
-}
-
-function logicalIdOf(fn: ServiceFunction): string {
-  return fn.function.stack.getLogicalId(fn.function.node.defaultChild as CfnFunction);
-}
-
-function functionProps(s: Synthesized, fn: ServiceFunction): Record<string, unknown> {
-  const resource = json(s.statelessTemplate).Resources[logicalIdOf(fn)];
-  if (resource === undefined) throw new Error('function not in template');
-  return resource.Properties;
-}
-
-function environmentOf(s: Synthesized, fn: ServiceFunction): Record<string, unknown> {
-  return (functionProps(s, fn).Environment as { Variables: Record<string, unknown> }).Variables;
-}
-
-function statementsOf(template: Template): Statement[] {
-  return resourcesOf(template, 'AWS::IAM::Policy').flatMap(
-    ([, policy]) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement,
-  );
-}
-
-/** `/v1/{proxy+}` for a method, rebuilt from the ApiGateway::Resource parent chain. */
-function pathOf(template: Template, resourceId: unknown): string {
-  const ref = (resourceId as { Ref?: string }).Ref;
-  if (ref === undefined) return '/';
-  const resource = json(template).Resources[ref];
-  if (resource === undefined) throw new Error(`unknown API resource ${ref}`);
-  const parent = pathOf(template, resource.Properties.ParentId);
-  return `${parent === '/' ? '' : parent}/${String(resource.Properties.PathPart)}`;
-}
+const uniq = (actions: string[]) => [...new Set(actions)].sort();
+const actionsOf = (s: Synthesized, fn: ServiceFunction) =>
+  uniq(functionStatements(s, fn).flatMap((st) => asArray(st.Action)));
+const ALL_INDEXES = (tableDefinition('x').GlobalSecondaryIndexes ?? []).map((index) => index.IndexName);
 
 describe('Occasions infrastructure (env dev, defaults)', () => {
   let s: Synthesized;
+  let functions: [string, ServiceFunction][];
   beforeAll(() => {
     s = synth();
+    const { scheduler, worker, api, authorizer, replay } = s.stateless;
+    functions = Object.entries({ scheduler, worker, api, authorizer, ...(replay ? { replay } : {}) });
   });
 
   describe('stateful stack', () => {
@@ -165,10 +96,26 @@ describe('Occasions infrastructure (env dev, defaults)', () => {
       });
       expect(source.Properties.MessageRetentionPeriod).toBe(4 * 24 * 3600);
       expect(dlq.Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
-      for (const [, policy] of resourcesOf(s.statefulTemplate, 'AWS::SQS::QueuePolicy')) {
-        expect(JSON.stringify(policy.Properties.PolicyDocument)).toContain('"aws:SecureTransport":"false"');
+      expect(dlq.Properties.MessageRetentionPeriod as number).toBeGreaterThan(
+        source.Properties.MessageRetentionPeriod as number,
+      );
+      const policies = resourcesOf(s.statefulTemplate, 'AWS::SQS::QueuePolicy');
+      expect(policies).toHaveLength(2);
+      for (const [, policy] of policies) {
+        expect(policy.Properties.PolicyDocument).toMatchObject({
+          Statement: expect.arrayContaining([
+            expect.objectContaining({
+              Effect: 'Deny',
+              Action: 'sqs:*',
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            }),
+          ]) as unknown,
+        });
       }
-      expect(resourcesOf(s.statefulTemplate, 'AWS::SQS::QueuePolicy')).toHaveLength(2);
+      const covered = policies.flatMap(([, policy]) =>
+        (policy.Properties.Queues as { Ref: string }[]).map((queue) => queue.Ref),
+      );
+      expect(covered.sort()).toEqual(queues.map(([id]) => id).sort());
     });
 
     it('has the occasions event bus with a 30-day archive', () => {
@@ -220,20 +167,6 @@ describe('Occasions infrastructure (env dev, defaults)', () => {
   });
 
   describe('functions', () => {
-    const expectedEnv = {
-      scheduler: ['DUE_SHARDS', 'EVENT_BUS_NAME', 'QUEUE_URL', 'TABLE_NAME'],
-      worker: [
-        'DLQ_URL',
-        'DUE_SHARDS',
-        'EVENT_BUS_NAME',
-        'QUEUE_URL',
-        'TABLE_NAME',
-        'WEBHOOK_SECRET_ARN',
-        'WEBHOOK_URL',
-      ],
-      api: ['DUE_SHARDS', 'TABLE_NAME'],
-      authorizer: ['ADMIN_API_KEY_SECRET_ARN'],
-    } as const;
     const common = [
       'LOG_LEVEL',
       'NODE_OPTIONS',
@@ -242,15 +175,18 @@ describe('Occasions infrastructure (env dev, defaults)', () => {
       'POWERTOOLS_SERVICE_NAME',
     ];
 
-    it('run Node.js 24 on arm64 with active tracing and their own 30-day log group', () => {
-      const functions = resourcesOf(s.statelessTemplate, 'AWS::Lambda::Function');
-      expect(functions).toHaveLength(4);
-      for (const [, fn] of functions) {
+    it('run Node.js 24 on arm64 with active tracing, source maps and their own 30-day log group', () => {
+      const fns = resourcesOf(s.statelessTemplate, 'AWS::Lambda::Function');
+      expect(fns).toHaveLength(functions.length);
+      for (const [, fn] of fns) {
         expect(fn.Properties).toMatchObject({
           Runtime: 'nodejs24.x',
           Architectures: ['arm64'],
           TracingConfig: { Mode: 'Active' },
           Handler: 'index.handler',
+          Environment: {
+            Variables: expect.objectContaining({ NODE_OPTIONS: '--enable-source-maps' }) as unknown,
+          },
           LoggingConfig: { LogGroup: { Ref: expect.stringMatching(/LogGroup/) as unknown } },
         });
         const logGroupId = (fn.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
@@ -259,11 +195,31 @@ describe('Occasions infrastructure (env dev, defaults)', () => {
     });
 
     it('receive exactly their environment: names and ARNs, never secret values', () => {
-      for (const [name, keys] of Object.entries(expectedEnv)) {
-        const env = environmentOf(s, s.stateless[name as keyof typeof expectedEnv]);
-        expect(Object.keys(env).sort(), name).toEqual([...keys, ...common].sort());
+      const expectedEnv: Record<string, string[]> = {
+        scheduler: ['DUE_SHARDS', 'EVENT_BUS_NAME', 'QUEUE_URL', 'TABLE_NAME'],
+        worker: [
+          'DLQ_URL',
+          'DUE_SHARDS',
+          'EVENT_BUS_NAME',
+          'QUEUE_URL',
+          'TABLE_NAME',
+          'WEBHOOK_SECRET_ARN',
+          'WEBHOOK_URL',
+        ],
+        api: [
+          'DLQ_URL',
+          'DUE_SHARDS',
+          'QUEUE_URL',
+          'TABLE_NAME',
+          ...(s.stateless.replay ? ['REPLAY_FUNCTION_NAME'] : []),
+        ],
+        authorizer: ['ADMIN_API_KEY_SECRET_ARN', 'DUE_SHARDS', 'TABLE_NAME'],
+        replay: ['DUE_SHARDS', 'QUEUE_URL', 'TABLE_NAME'],
+      };
+      for (const [name, fn] of functions) {
+        const env = environmentOf(s, fn);
+        expect(Object.keys(env).sort(), name).toEqual([...expectedEnv[name]!, ...common].sort());
         expect(env).toMatchObject({
-          NODE_OPTIONS: '--enable-source-maps',
           POWERTOOLS_SERVICE_NAME: 'occasions',
           POWERTOOLS_METRICS_NAMESPACE: 'Occasions',
           LOG_LEVEL: 'DEBUG',
@@ -273,29 +229,64 @@ describe('Occasions infrastructure (env dev, defaults)', () => {
         WEBHOOK_URL: 'https://example.com/occasions-webhook',
         DUE_SHARDS: '8',
       });
+      const queueId = s.stateful.getLogicalId(s.stateful.notificationsQueue.node.defaultChild as never);
+      const dlqId = s.stateful.getLogicalId(s.stateful.deadLetterQueue.node.defaultChild as never);
+      const apiEnv = environmentOf(s, s.stateless.api);
+      expect(resolveImport(s.statefulTemplate, apiEnv.QUEUE_URL)).toEqual({ Ref: queueId });
+      expect(resolveImport(s.statefulTemplate, apiEnv.DLQ_URL)).toEqual({ Ref: dlqId });
     });
 
-    it('pass secrets only as the ARN of a Secrets Manager secret', () => {
+    it('pass secrets only as the ARN of a Secrets Manager secret; no value in any template', () => {
       const secretIds = resourcesOf(s.statefulTemplate, 'AWS::SecretsManager::Secret').map(([id]) => id);
-      for (const fn of [s.stateless.scheduler, s.stateless.worker, s.stateless.api, s.stateless.authorizer]) {
+      for (const [, fn] of functions) {
         for (const [key, value] of Object.entries(environmentOf(s, fn))) {
           if (/SECRET|KEY|TOKEN|PASSWORD/.test(key)) {
             expect(key).toMatch(/_SECRET_ARN$/);
             const resolved = resolveImport(s.statefulTemplate, value) as { Ref?: string };
             expect(secretIds).toContain(resolved.Ref);
           }
+          // A value is a literal or a reference to a name, URL or ARN, never a secret's content.
+          expect(JSON.stringify(value)).not.toMatch(/SecretString|resolve:secretsmanager|resolve:ssm-secure/);
         }
       }
       for (const template of [s.statefulTemplate, s.statelessTemplate]) {
-        expect(JSON.stringify(template.toJSON())).not.toContain('resolve:secretsmanager');
+        expect(JSON.stringify(template.toJSON())).not.toMatch(/resolve:secretsmanager|"SecretString"/);
       }
     });
 
-    it('grant no wildcard action on DynamoDB or SQS, no Scan, and "*" only to X-Ray', () => {
+    it('refuses secret-looking or construct-owned environment variables at synth', () => {
+      const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Probe');
+      const base = {
+        entry: 'api.handler.ts',
+        description: 'probe',
+        serviceName: 'x',
+        logLevel: 'INFO',
+      } as const;
+      expect(
+        () => new ServiceFunction(stack, 'A', { ...base, environment: { WEBHOOK_SECRET: 'whsec_x' } }),
+      ).toThrow(/looks like a secret/);
+      expect(() => new ServiceFunction(stack, 'B', { ...base, environment: { TABLE_NAME: 't' } })).toThrow(
+        /set by ServiceFunction/,
+      );
+      const table = new dynamodb.Table(stack, 'T', {
+        partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      });
+      expect(
+        () =>
+          new ServiceFunction(stack, 'C', { ...base, table: { table, access: 'get', indexNames: ['i'] } }),
+      ).toThrow(/cannot query indexes/);
+      expect(() => new ServiceFunction(stack, 'D', { ...base, entry: '../api/app.ts' })).toThrow(
+        /handler\.ts/,
+      );
+    });
+
+    it('grant no wildcard action on data, no Scan, and "*" only to X-Ray', () => {
       for (const statement of [...statementsOf(s.statefulTemplate), ...statementsOf(s.statelessTemplate)]) {
         const actions = asArray(statement.Action);
         for (const action of actions) {
-          if (/^(dynamodb|sqs):/.test(action)) expect(action).not.toContain('*');
+          if (/^(dynamodb|sqs|secretsmanager|lambda|events|sns|kms):/.test(action)) {
+            expect(action).not.toMatch(/:\*$|^\*$/);
+          }
           expect(action).not.toBe('dynamodb:Scan');
         }
         if (asArray(statement.Resource).includes('*')) {
@@ -305,16 +296,6 @@ describe('Occasions infrastructure (env dev, defaults)', () => {
     });
 
     it('give each function only the grants it needs', () => {
-      const policyOf = (fn: ServiceFunction) => {
-        const policy = resourcesOf(s.statelessTemplate, 'AWS::IAM::Policy').find(([, p]) =>
-          (p.Properties.Roles as { Ref: string }[]).some(
-            (role) => role.Ref === fn.role.stack.getLogicalId(fn.role.node.defaultChild as never),
-          ),
-        );
-        return asArray(
-          (policy![1].Properties.PolicyDocument as { Statement: Statement[] }).Statement,
-        ).flatMap((st) => asArray(st.Action));
-      };
       const base = [
         'logs:CreateLogStream',
         'logs:PutLogEvents',
@@ -331,25 +312,77 @@ describe('Occasions infrastructure (env dev, defaults)', () => {
         'dynamodb:UpdateItem',
       ];
       const send = ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'];
+      const consume = ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:ReceiveMessage'];
       const secret = ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'];
-      const uniq = (actions: string[]) => [...new Set(actions)].sort();
-      expect(uniq(policyOf(s.stateless.scheduler))).toEqual(
+      expect(actionsOf(s, s.stateless.scheduler)).toEqual(
         uniq([...base, ...table, ...send, 'events:PutEvents']),
       );
-      expect(uniq(policyOf(s.stateless.api))).toEqual(uniq([...base, ...table]));
-      expect(uniq(policyOf(s.stateless.authorizer))).toEqual(uniq([...base, ...secret]));
-      expect(uniq(policyOf(s.stateless.worker))).toEqual(
+      expect(actionsOf(s, s.stateless.worker)).toEqual(
+        uniq([...base, ...table, ...send, ...secret, ...consume, 'events:PutEvents']),
+      );
+      expect(actionsOf(s, s.stateless.api)).toEqual(
         uniq([
           ...base,
           ...table,
           ...send,
-          ...secret,
-          'events:PutEvents',
-          'sqs:ChangeMessageVisibility',
-          'sqs:DeleteMessage',
-          'sqs:ReceiveMessage',
+          ...consume,
+          ...(s.stateless.replay ? ['lambda:InvokeFunction'] : []),
         ]),
       );
+      expect(actionsOf(s, s.stateless.authorizer)).toEqual(uniq([...base, ...secret, 'dynamodb:GetItem']));
+      if (s.stateless.replay) {
+        expect(actionsOf(s, s.stateless.replay)).toEqual(uniq([...base, ...table, ...send]));
+      }
+    });
+
+    it('lets the API settle DLQ messages and send only to the notifications queue', () => {
+      const statements = functionStatements(s, s.stateless.api);
+      const dlqArn = {
+        'Fn::GetAtt': [s.stateful.getLogicalId(s.stateful.deadLetterQueue.node.defaultChild as never), 'Arn'],
+      };
+      const queueArn = {
+        'Fn::GetAtt': [
+          s.stateful.getLogicalId(s.stateful.notificationsQueue.node.defaultChild as never),
+          'Arn',
+        ],
+      };
+      const resourcesFor = (action: string) =>
+        statements
+          .filter((st) => asArray(st.Action).includes(action))
+          .flatMap((st) => asArray(st.Resource).map((r) => resolveImport(s.statefulTemplate, r)));
+      expect(resourcesFor('sqs:SendMessage')).toEqual([queueArn]);
+      for (const action of ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility']) {
+        expect(resourcesFor(action), action).toEqual([dlqArn]);
+      }
+    });
+
+    it('grants index queries per function: due and watch to the scheduler, every index to the API', () => {
+      const indexesOf = (fn: ServiceFunction) =>
+        functionStatements(s, fn)
+          .filter((st) => st.Sid === 'TableIndexes')
+          .flatMap((st) => asArray(st.Resource))
+          .map((r) => JSON.stringify(r).match(/\/index\/([a-z-]+)/)?.[1])
+          .sort();
+      expect(indexesOf(s.stateless.scheduler)).toEqual([DUE_INDEX.name, WATCH_INDEX.name].sort());
+      expect(indexesOf(s.stateless.worker)).toEqual([]);
+      expect(indexesOf(s.stateless.authorizer)).toEqual([]);
+      expect(indexesOf(s.stateless.api)).toEqual([...ALL_INDEXES].sort());
+    });
+
+    it('lets the API invoke exactly the replay function, when it exists', () => {
+      const invoke = functionStatements(s, s.stateless.api).filter((st) =>
+        asArray(st.Action).includes('lambda:InvokeFunction'),
+      );
+      if (s.stateless.replay === undefined) {
+        expect(invoke).toEqual([]);
+        return;
+      }
+      expect(invoke.flatMap((st) => asArray(st.Resource))).toEqual([
+        { 'Fn::GetAtt': [logicalIdOf(s.stateless.replay), 'Arn'] },
+      ]);
+      expect(environmentOf(s, s.stateless.api).REPLAY_FUNCTION_NAME).toEqual({
+        Ref: logicalIdOf(s.stateless.replay),
+      });
     });
   });
 
@@ -409,12 +442,17 @@ describe('Occasions infrastructure (env dev, defaults)', () => {
       expect(authorizer!.Properties).toMatchObject({
         Type: 'REQUEST',
         IdentitySource: 'method.request.header.x-api-key',
+        AuthorizerResultTtlInSeconds: 300,
       });
       const methods = resourcesOf(s.statelessTemplate, 'AWS::ApiGateway::Method').map(([, method]) => ({
         route: `${String(method.Properties.HttpMethod)} ${pathOf(s.statelessTemplate, method.Properties.ResourceId)}`,
         props: method.Properties,
       }));
-      expect(methods.map((m) => m.route).sort()).toEqual(['ANY /v1/{proxy+}', 'GET /health']);
+      expect(methods.map((m) => m.route).sort()).toEqual([
+        'ANY /v1/{proxy+}',
+        'GET /health',
+        'GET /health/ready',
+      ]);
       for (const { route, props } of methods) {
         if (route === 'GET /health') {
           expect(props.AuthorizationType).toBe('NONE');
@@ -422,7 +460,8 @@ describe('Occasions infrastructure (env dev, defaults)', () => {
         } else {
           expect(props.AuthorizationType, route).toBe('CUSTOM');
           expect(props.AuthorizerId, route).toEqual({ Ref: authorizerId });
-          expect(props.RequestParameters, route).toEqual({ 'method.request.header.x-api-key': true });
+          // A required header would let a request validator answer 400 before the authorizer's 401.
+          expect(props.RequestParameters, route).toBeUndefined();
         }
       }
     });
@@ -447,32 +486,125 @@ describe('Occasions infrastructure (env dev, defaults)', () => {
         WebACLArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ApiWebAcl'), 'Arn'] },
       });
     });
+
+    it("answers API Gateway's own errors as problem+json with our type URIs", () => {
+      const responses = new Map(
+        resourcesOf(s.statelessTemplate, 'AWS::ApiGateway::GatewayResponse').map(([, r]) => [
+          String(r.Properties.ResponseType),
+          r.Properties,
+        ]),
+      );
+      const expected: Record<string, number> = {
+        UNAUTHORIZED: 401,
+        ACCESS_DENIED: 403,
+        REQUEST_TOO_LARGE: 413,
+        THROTTLED: 429,
+        DEFAULT_4XX: 400,
+        DEFAULT_5XX: 500,
+      };
+      for (const [type, status] of Object.entries(expected))
+        expect(responses.get(type)?.StatusCode, type).toBe(String(status));
+      expect(responses.size).toBe(GATEWAY_PROBLEMS.length);
+      for (const [type, props] of responses) {
+        const headers = props.ResponseParameters as Record<string, string>;
+        expect(headers['gatewayresponse.header.Content-Type'], type).toBe(`'${PROBLEM_CONTENT_TYPE}'`);
+        expect(headers['gatewayresponse.header.Access-Control-Allow-Origin'], type).toBeUndefined();
+        const template = (props.ResponseTemplates as Record<string, string>)['application/json']!;
+        // What API Gateway sends once it substitutes its message (a JSON string) into the template.
+        const body: unknown = JSON.parse(template.replace('$context.error.messageString', '"Forbidden"'));
+        const parsed = ProblemSchema.parse(body);
+        expect(String(parsed.status), type).toBe(props.StatusCode);
+        const kind = parsed.type.split('/').pop()!;
+        expect(problem(kind as never, '').type, type).toBe(parsed.type);
+        expect(parsed.title).toBe(problem(kind as never, '').title);
+      }
+      expect(responses.get('THROTTLED')!.ResponseParameters).toMatchObject({
+        'gatewayresponse.header.Retry-After': "'1'",
+      });
+      expect(
+        JSON.parse(
+          (responses.get('UNAUTHORIZED')!.ResponseTemplates as Record<string, string>)['application/json']!,
+        ),
+      ).toEqual(problem('unauthorized', 'Send a valid API key in the x-api-key header.'));
+    });
   });
 
   describe('monitoring', () => {
-    it('alarms when the DLQ holds any message', () => {
-      const dlqId = s.stateful.getLogicalId(s.stateful.deadLetterQueue.node.defaultChild as never);
-      const dlqAlarms = resourcesOf(s.statelessTemplate, 'AWS::CloudWatch::Alarm').filter(([, alarm]) => {
-        const dimensions = (alarm.Properties.Dimensions ?? []) as { Name: string; Value: unknown }[];
-        return dimensions.some(
-          (d) =>
-            d.Name === 'QueueName' &&
-            JSON.stringify(resolveImport(s.statefulTemplate, d.Value)) ===
-              JSON.stringify({ 'Fn::GetAtt': [dlqId, 'QueueName'] }),
-        );
-      });
-      expect(dlqAlarms.map(([, alarm]) => alarm.Properties)).toContainEqual(
-        expect.objectContaining({
-          Namespace: 'AWS/SQS',
-          MetricName: 'ApproximateNumberOfMessagesVisible',
-          ComparisonOperator: 'GreaterThanThreshold',
-          Threshold: 0,
-        }),
+    it('gives every queue with a DLQ an alarm on that DLQ holding any message', () => {
+      const queues = resourcesOf(s.statefulTemplate, 'AWS::SQS::Queue').filter(
+        ([, q]) => q.Properties.RedrivePolicy,
       );
+      expect(queues.length).toBeGreaterThan(0);
+      for (const [, queue] of queues) {
+        const dlqId = (queue.Properties.RedrivePolicy as { deadLetterTargetArn: { 'Fn::GetAtt': string[] } })
+          .deadLetterTargetArn['Fn::GetAtt'][0];
+        const dlqAlarms = [...alarmsOf(s).values()].filter((alarm) =>
+          ((alarm.Dimensions ?? []) as { Name: string; Value: unknown }[]).some(
+            (d) =>
+              d.Name === 'QueueName' &&
+              JSON.stringify(resolveImport(s.statefulTemplate, d.Value)) ===
+                JSON.stringify({ 'Fn::GetAtt': [dlqId, 'QueueName'] }),
+          ),
+        );
+        expect(dlqAlarms).toContainEqual(
+          expect.objectContaining({
+            Namespace: 'AWS/SQS',
+            MetricName: 'ApproximateNumberOfMessagesVisible',
+            ComparisonOperator: 'GreaterThanThreshold',
+            Threshold: 0,
+          }),
+        );
+      }
+    });
+
+    it('has exactly the alarms of the runbook, by severity', () => {
+      const names = [...alarmsOf(s).keys()].sort();
+      const fnAlarms = functions.flatMap(([role]) => {
+        const name = role.charAt(0).toUpperCase() + role.slice(1);
+        const errors = role === 'scheduler' || role === 'worker' ? 'critical' : 'warning';
+        return [`${errors}-${name}Errors`, `warning-${name}Throttles`];
+      });
+      expect(names).toEqual(
+        [
+          'warning-DeadLetterQueueNotEmpty',
+          'critical-OldestMessageTooOld',
+          'critical-SchedulerNotRunning',
+          'critical-SchedulerLagging',
+          'warning-CircuitOpenTooLong',
+          'critical-DeliveryFailureRate',
+          'warning-Api5xx',
+          ...fnAlarms,
+        ]
+          .map((suffix) => `Occasions-dev-${suffix}`)
+          .sort(),
+      );
+      for (const [name, alarm] of alarmsOf(s)) {
+        const [, severity, id] = /^Occasions-dev-(critical|warning)-(\w+)$/.exec(name)!;
+        expect(alarm.AlarmDescription, name).toMatch(new RegExp(`^${severity!.toUpperCase()}: `));
+        expect(alarm.AlarmDescription, name).toMatch(
+          new RegExp(`Runbook: docs/runbook\\.md#${id!.toLowerCase()}$`),
+        );
+      }
+    });
+
+    it('alarms on errors and throttles of every function', () => {
+      for (const [role, fn] of functions) {
+        for (const metric of ['Errors', 'Throttles']) {
+          s.statelessTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
+            Namespace: 'AWS/Lambda',
+            MetricName: metric,
+            Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalIdOf(fn) } }],
+            ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+            TreatMissingData: 'notBreaching',
+            AlarmName: Match.stringLikeRegexp(`${role.charAt(0).toUpperCase()}${role.slice(1)}${metric}$`),
+          });
+        }
+      }
     });
 
     it('alarms when the scheduler stops running, treating missing data as breaching', () => {
       s.statelessTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: 'Occasions-dev-critical-SchedulerNotRunning',
         MetricName: 'Invocations',
         Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalIdOf(s.stateless.scheduler) } }],
         ComparisonOperator: 'LessThanThreshold',
@@ -481,20 +613,34 @@ describe('Occasions infrastructure (env dev, defaults)', () => {
       });
     });
 
-    it('covers queue age, scheduler/worker errors, worker throttles and API 5xx', () => {
-      const metrics = resourcesOf(s.statelessTemplate, 'AWS::CloudWatch::Alarm')
-        .map(([, alarm]) => `${String(alarm.Properties.Namespace)}/${String(alarm.Properties.MetricName)}`)
-        .sort();
-      expect(metrics).toEqual(
-        [
-          'AWS/ApiGateway/5XXError',
-          'AWS/Lambda/Errors',
-          'AWS/Lambda/Errors',
-          'AWS/Lambda/Invocations',
-          'AWS/Lambda/Throttles',
-          'AWS/SQS/ApproximateAgeOfOldestMessage',
-          'AWS/SQS/ApproximateNumberOfMessagesVisible',
-        ].sort(),
+    it('alarms on scheduler lag, short-circuits and the failure rate from the metrics the code emits', () => {
+      const byName = alarmsOf(s);
+      expect(byName.get('Occasions-dev-critical-SchedulerLagging')).toMatchObject({
+        Namespace: 'Occasions',
+        MetricName: MetricName.SchedulerLagMs,
+        Dimensions: [{ Name: 'service', Value: 'occasions' }],
+        Statistic: 'Maximum',
+        Threshold: 300_000,
+        EvaluationPeriods: 3,
+        TreatMissingData: 'notBreaching',
+      });
+      expect(byName.get('Occasions-dev-warning-CircuitOpenTooLong')).toMatchObject({
+        MetricName: MetricName.ShortCircuited,
+        Dimensions: [{ Name: 'service', Value: 'occasions' }],
+        Period: 300,
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 3,
+      });
+      const rate = byName.get('Occasions-dev-critical-DeliveryFailureRate')!;
+      expect(rate).toMatchObject({ Threshold: 10, ComparisonOperator: 'GreaterThanThreshold' });
+      const metrics = rate.Metrics as {
+        Id: string;
+        Expression?: string;
+        MetricStat?: { Metric: { MetricName: string } };
+      }[];
+      expect(metrics.find((m) => m.Expression)?.Expression).toContain('100 * failed / (delivered + failed)');
+      expect(metrics.flatMap((m) => (m.MetricStat ? [m.MetricStat.Metric.MetricName] : [])).sort()).toEqual(
+        [MetricName.Delivered, MetricName.Failed].sort(),
       );
     });
 
@@ -512,14 +658,26 @@ describe('Occasions infrastructure (env dev, defaults)', () => {
       }
     });
 
-    it('charts every business metric the code emits on the on-call dashboard', () => {
+    it('draws every widget definition on the "Occasions on-call" dashboard', () => {
       const [[, dashboard] = []] = resourcesOf(s.statelessTemplate, 'AWS::CloudWatch::Dashboard');
       expect(dashboard!.Properties.DashboardName).toBe('Occasions-on-call-dev');
       const body = JSON.stringify(dashboard!.Properties.DashboardBody);
-      expect(body).toContain('# Occasions on-call');
-      for (const name of Object.values(MetricName)) {
-        expect(body, name).toContain(`Namespace=\\\\\\"Occasions\\\\\\" MetricName=\\\\\\"${name}\\\\\\"`);
+      expect(body).toContain('# Occasions on-call (dev)');
+      for (const widget of DASHBOARD_WIDGETS.flat())
+        expect(body, widget.id).toContain(JSON.stringify(widget.title).slice(1, -1));
+      // Business metrics by exact name and dimension, or by SEARCH for per-reason/per-endpoint lines.
+      const charted = DASHBOARD_WIDGETS.flat().flatMap((w) =>
+        w.metrics.flatMap((m) => (m.source === 'business' ? [m.metricName] : [])),
+      );
+      expect(new Set(charted)).toEqual(new Set(Object.values(MetricName)));
+      expect(body).toContain('{Occasions,FailureReason,service} MetricName=');
+      expect(body).toContain('{Occasions,Endpoint,service} MetricName=');
+      // Lambda widgets have one line per function.
+      for (const metric of ['Errors', 'Throttles', 'Duration', 'ConcurrentExecutions']) {
+        const count = body.split(`\\"AWS/Lambda\\",\\"${metric}\\"`).length - 1;
+        expect(count, metric).toBe(functions.length);
       }
+      expect(FUNCTION_ROLES).toEqual(expect.arrayContaining(functions.map(([role]) => role)));
     });
   });
 
@@ -557,6 +715,39 @@ describe('Occasions infrastructure (other configurations)', () => {
     );
   });
 
+  it('opens CORS to one console origin: unauthenticated preflights only, CORS headers on gateway errors', () => {
+    const origin = 'https://console.example.com';
+    const s = synth({ corsAllowOrigin: origin, runbookUrl: 'https://wiki.example.com/occasions/runbook' });
+    const methods = resourcesOf(s.statelessTemplate, 'AWS::ApiGateway::Method').map(([, m]) => ({
+      route: `${String(m.Properties.HttpMethod)} ${pathOf(s.statelessTemplate, m.Properties.ResourceId)}`,
+      props: m.Properties,
+    }));
+    expect(methods.filter((m) => m.props.HttpMethod === 'OPTIONS').length).toBeGreaterThan(0);
+    for (const { route, props } of methods) {
+      const expected = route === 'GET /health' || route.startsWith('OPTIONS ') ? 'NONE' : 'CUSTOM';
+      expect(props.AuthorizationType, route).toBe(expected);
+      if (route.startsWith('OPTIONS ')) {
+        expect(JSON.stringify(props.Integration)).toContain(`'${origin}'`);
+        expect((props.Integration as { Type: string }).Type).toBe('MOCK');
+      }
+    }
+    for (const [, response] of resourcesOf(s.statelessTemplate, 'AWS::ApiGateway::GatewayResponse')) {
+      expect(response.Properties.ResponseParameters).toMatchObject({
+        'gatewayresponse.header.Access-Control-Allow-Origin': `'${origin}'`,
+      });
+    }
+    expect(environmentOf(s, s.stateless.api).CORS_ALLOW_ORIGIN).toBe(origin);
+    for (const alarm of alarmsOf(s).values()) {
+      expect(alarm.AlarmDescription).toMatch(
+        /Runbook: https:\/\/wiki\.example\.com\/occasions\/runbook#[a-z0-9]+$/,
+      );
+    }
+    expect(() => loadConfig(new App({ context: { corsAllowOrigin: '*' } }).node)).toThrow(/one https origin/);
+    expect(() =>
+      loadConfig(new App({ context: { corsAllowOrigin: 'https://a.example.com/x' } }).node),
+    ).toThrow(/one https origin/);
+  });
+
   it('protects the table and stack in prod, and requires an https webhook URL', () => {
     const app = new App({ context: { env: 'prod' } });
     expect(() => loadConfig(app.node)).toThrow(/webhookUrl is required/);
@@ -576,5 +767,8 @@ describe('Occasions infrastructure (other configurations)', () => {
       Endpoint: 'oncall@example.com',
       TopicArn: { Ref: s.stateful.getLogicalId(s.stateful.alarmTopic.node.defaultChild as never) },
     });
+    expect(
+      [...alarmsOf(s).keys()].every((name) => /^Occasions-prod-(critical|warning)-\w+$/.test(name)),
+    ).toBe(true);
   });
 });

@@ -1,7 +1,5 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 // Powertools builds its Metrics at import: keep EMF lines out of the test output.
@@ -10,56 +8,24 @@ vi.hoisted(() => {
   process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
 });
 
-import { DynamoUserRepository } from '#adapters/dynamodb/dynamo-user-repository';
-import { isAuthorizedApiKey } from '#api/auth';
 import { ManualClock } from '#commons/clock';
-import { createApiHandler } from '#handlers/api.handler';
-import { createApiGatewayAdapter } from '#local/api-gateway-adapter';
-import { ManageUsers } from '#use-cases/manage-users.use-case';
-import { startTestTable, type TestTable } from '../support/dynamodb';
+import type { TestTable } from '../support/dynamodb';
+import { TEST_ADMIN_KEY, startTestApi, type Answer, type Call, type TestApi } from '../support/test-api';
 
-const API_KEY = 'test-admin-key';
+const API_KEY = TEST_ADMIN_KEY;
 /** 07:30 in Asia/Kolkata (UTC+05:30): before that day's 09:00 local. */
 const START = Date.parse('2025-06-10T02:00:00.000Z');
 const UUIDV7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 const ada = { firstName: 'Ada', lastName: 'Lovelace', birthday: '1990-12-10', timezone: 'Europe/London' };
 
-interface Answer {
-  status: number;
-  headers: Headers;
-  body: Record<string, unknown>;
-}
-
-interface Call {
-  body?: unknown;
-  rawBody?: string | Uint8Array;
-  headers?: Record<string, string>;
-  apiKey?: string | null;
-}
-
 describe('the users API over HTTP', () => {
+  let api: TestApi;
   let table: TestTable;
-  let server: Server;
-  let baseUrl: string;
   const clock = new ManualClock(START);
 
-  async function call(method: string, path: string, options: Call = {}): Promise<Answer> {
-    const headers: Record<string, string> = { ...options.headers };
-    if (options.apiKey !== null) headers['x-api-key'] = options.apiKey ?? API_KEY;
-    let body: string | Uint8Array | undefined = options.rawBody;
-    if (options.body !== undefined) {
-      body = JSON.stringify(options.body);
-      headers['content-type'] ??= 'application/json';
-    }
-    const response = await fetch(`${baseUrl}${path}`, { method, headers, body });
-    const text = await response.text();
-    return {
-      status: response.status,
-      headers: response.headers,
-      body: text ? (JSON.parse(text) as Answer['body']) : {},
-    };
-  }
+  const call = (method: string, path: string, options?: Call): Promise<Answer> =>
+    api.call(method, path, options);
 
   const createUser = async (profile: object = ada): Promise<Answer> => {
     const answer = await call('POST', '/v1/users', { body: profile });
@@ -78,23 +44,12 @@ describe('the users API over HTTP', () => {
     (answer.body.errors as { path: string }[] | undefined)?.map((error) => error.path) ?? [];
 
   beforeAll(async () => {
-    table = await startTestTable();
-    const users = new DynamoUserRepository({ client: table.doc, tableName: table.tableName, dueShards: 4 });
-    const handler = createApiHandler({ manageUsers: new ManageUsers({ users, clock }) });
-    const adapter = createApiGatewayAdapter({
-      handler,
-      authorize: (apiKey) => Promise.resolve(isAuthorizedApiKey(apiKey, API_KEY)),
-      clock,
-    });
-    server = createServer((req, res) => void adapter(req, res));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    api = await startTestApi({ clock });
+    table = api.table;
   });
 
   afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-    await table.stop();
+    await api.stop();
   });
 
   describe('CRUD', () => {
@@ -489,7 +444,7 @@ describe('the users API over HTTP', () => {
 
     const assertNo5xxAndUnchangedOn4xx = async (method: string, path: string, raw: string): Promise<void> => {
       const before = await tableSnapshot();
-      const answer = await fetch(`${baseUrl}${path}`, {
+      const answer = await fetch(`${api.baseUrl}${path}`, {
         method,
         headers: { 'x-api-key': API_KEY, 'content-type': 'application/json' },
         body: raw,

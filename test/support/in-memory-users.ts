@@ -39,4 +39,7 @@ export class InMemoryUsers implements UserRepository {
   advanceSchedule(_userId: string, _expectedVersion: number, _to: UserSchedule | null): Promise<boolean> {
     return Promise.resolve(false);
   }
+  rewindSchedule(_userId: string, _to: UserSchedule): Promise<boolean> {
+    return Promise.resolve(false);
+  }
 }

@@ -1,6 +1,11 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { keys } from '#adapters/dynamodb/table-layout';
+import { queryPages } from '#adapters/dynamodb/query-pages';
+import { keys, LIST_INDEX } from '#adapters/dynamodb/table-layout';
+import type { CircuitControlStore } from '#ports/circuit-control';
+
+/** Circuit items sit in the list index under this partition (sort: the endpoint key). */
+export const CIRCUIT_LIST_PARTITION = 'CIRCUIT';
 
 /** The shared state of one endpoint's circuit, as every worker container sees it. */
 export interface CircuitRecord {
@@ -17,6 +22,10 @@ export interface CircuitRecord {
   probeLeaseUntil?: number;
   /** Bumped by every write; 0 for an endpoint whose circuit was never written. */
   version: number;
+  /** Set while an admin's force-open holds it open (the breaker's own opens clear it). */
+  forced?: boolean;
+  /** Epoch ms of the last write. */
+  updatedAt?: number;
 }
 
 /**
@@ -49,6 +58,8 @@ interface StoredCircuit {
   retryAt?: unknown;
   probeLeaseUntil?: unknown;
   version?: unknown;
+  forced?: unknown;
+  updatedAt?: unknown;
 }
 
 const NAMES = {
@@ -60,7 +71,13 @@ const NAMES = {
   '#version': 'version',
   '#updatedAt': 'updatedAt',
   '#endpointKey': 'endpointKey',
+  '#listPk': LIST_INDEX.partition,
+  '#listSk': LIST_INDEX.sort,
+  '#forced': 'forced',
 } as const;
+
+/** Every write puts the item in the list index, so circuits can be listed without a Scan. */
+const LISTED = '#listPk = :circuits, #listSk = :key';
 
 const numberOr = (value: unknown): number | undefined => (typeof value === 'number' ? value : undefined);
 
@@ -71,7 +88,7 @@ const numberOr = (value: unknown): number | undefined => (typeof value === 'numb
  * const store = new DynamoCircuitStateStore({ client: doc, tableName: 'occasions' });
  * if (await store.tryAcquireProbe('example.com', clock.now(), 30_000)) { ... }
  */
-export class DynamoCircuitStateStore implements CircuitStateStore {
+export class DynamoCircuitStateStore implements CircuitStateStore, CircuitControlStore {
   private readonly client: DynamoDBDocumentClient;
   private readonly tableName: string;
 
@@ -85,33 +102,77 @@ export class DynamoCircuitStateStore implements CircuitStateStore {
       // Strongly consistent: a probe winner's close must be visible to the next reader.
       new GetCommand({ TableName: this.tableName, Key: keys.circuit(endpointKey), ConsistentRead: true }),
     );
-    const item = (Item ?? {}) as StoredCircuit;
-    const openedAt = numberOr(item.openedAt);
-    const retryAt = numberOr(item.retryAt);
-    const probeLeaseUntil = numberOr(item.probeLeaseUntil);
-    return {
-      endpointKey,
-      state: item.state === 'open' ? 'open' : 'closed',
-      failures: numberOr(item.failures) ?? 0,
-      version: numberOr(item.version) ?? 0,
-      ...(openedAt === undefined ? {} : { openedAt }),
-      ...(retryAt === undefined ? {} : { retryAt }),
-      ...(probeLeaseUntil === undefined ? {} : { probeLeaseUntil }),
-    };
+    return recordOf(endpointKey, (Item ?? {}) as StoredCircuit);
   }
 
-  open(endpointKey: string, at: number, retryAt: number, expectedVersion?: number): Promise<boolean> {
+  async list(max: number): Promise<CircuitRecord[]> {
+    const records: CircuitRecord[] = [];
+    for await (const items of queryPages(this.client, {
+      TableName: this.tableName,
+      IndexName: LIST_INDEX.name,
+      KeyConditionExpression: '#listPk = :circuits',
+      ExpressionAttributeNames: { '#listPk': LIST_INDEX.partition },
+      ExpressionAttributeValues: { ':circuits': CIRCUIT_LIST_PARTITION },
+    })) {
+      for (const item of items) {
+        const key = item.endpointKey;
+        if (typeof key === 'string') records.push(recordOf(key, item));
+      }
+      if (records.length >= max) break;
+    }
+    return records.slice(0, max);
+  }
+
+  forceOpen(endpointKey: string, at: number, retryAt: number, expectedVersion: number): Promise<boolean> {
     return this.update(endpointKey, {
-      // openedAt keeps the start of the outage across failed probes.
       UpdateExpression:
-        'SET #state = :open, #retryAt = :retryAt, #updatedAt = :at, #endpointKey = :key, ' +
-        '#openedAt = if_not_exists(#openedAt, :at) REMOVE #lease ADD #version :one, #failures :one',
+        `SET #state = :open, #retryAt = :retryAt, #updatedAt = :at, #endpointKey = :key, ${LISTED}, ` +
+        '#forced = :true, #openedAt = if_not_exists(#openedAt, :at) REMOVE #lease ADD #version :one',
       ...versionCondition(expectedVersion),
       ExpressionAttributeValues: {
         ':open': 'open',
         ':retryAt': retryAt,
         ':at': at,
         ':key': endpointKey,
+        ':circuits': CIRCUIT_LIST_PARTITION,
+        ':true': 1,
+        ':one': 1,
+        ...(expectedVersion ? { ':expected': expectedVersion } : {}),
+      },
+    });
+  }
+
+  reset(endpointKey: string, at: number, expectedVersion: number): Promise<boolean> {
+    return this.update(endpointKey, {
+      UpdateExpression:
+        `SET #state = :closed, #failures = :zero, #updatedAt = :at, #endpointKey = :key, ${LISTED} ` +
+        'REMOVE #openedAt, #retryAt, #lease, #forced ADD #version :one',
+      ...versionCondition(expectedVersion),
+      ExpressionAttributeValues: {
+        ':closed': 'closed',
+        ':zero': 0,
+        ':at': at,
+        ':key': endpointKey,
+        ':circuits': CIRCUIT_LIST_PARTITION,
+        ':one': 1,
+        ...(expectedVersion ? { ':expected': expectedVersion } : {}),
+      },
+    });
+  }
+
+  open(endpointKey: string, at: number, retryAt: number, expectedVersion?: number): Promise<boolean> {
+    return this.update(endpointKey, {
+      // openedAt keeps the start of the outage across failed probes.
+      UpdateExpression:
+        `SET #state = :open, #retryAt = :retryAt, #updatedAt = :at, #endpointKey = :key, ${LISTED}, ` +
+        '#openedAt = if_not_exists(#openedAt, :at) REMOVE #lease, #forced ADD #version :one, #failures :one',
+      ...versionCondition(expectedVersion),
+      ExpressionAttributeValues: {
+        ':open': 'open',
+        ':retryAt': retryAt,
+        ':at': at,
+        ':key': endpointKey,
+        ':circuits': CIRCUIT_LIST_PARTITION,
         ':one': 1,
         ...(expectedVersion ? { ':expected': expectedVersion } : {}),
       },
@@ -121,8 +182,8 @@ export class DynamoCircuitStateStore implements CircuitStateStore {
   close(endpointKey: string, at: number): Promise<boolean> {
     return this.update(endpointKey, {
       UpdateExpression:
-        'SET #state = :closed, #failures = :zero, #updatedAt = :at, #endpointKey = :key ' +
-        'REMOVE #openedAt, #retryAt, #lease ADD #version :one',
+        `SET #state = :closed, #failures = :zero, #updatedAt = :at, #endpointKey = :key, ${LISTED} ` +
+        'REMOVE #openedAt, #retryAt, #lease, #forced ADD #version :one',
       ConditionExpression: '#state = :open',
       ExpressionAttributeValues: {
         ':closed': 'closed',
@@ -130,6 +191,7 @@ export class DynamoCircuitStateStore implements CircuitStateStore {
         ':zero': 0,
         ':at': at,
         ':key': endpointKey,
+        ':circuits': CIRCUIT_LIST_PARTITION,
         ':one': 1,
       },
     });
@@ -169,6 +231,24 @@ export class DynamoCircuitStateStore implements CircuitStateStore {
       throw error;
     }
   }
+}
+
+function recordOf(endpointKey: string, item: StoredCircuit): CircuitRecord {
+  const openedAt = numberOr(item.openedAt);
+  const retryAt = numberOr(item.retryAt);
+  const probeLeaseUntil = numberOr(item.probeLeaseUntil);
+  const updatedAt = numberOr(item.updatedAt);
+  return {
+    endpointKey,
+    state: item.state === 'open' ? 'open' : 'closed',
+    failures: numberOr(item.failures) ?? 0,
+    version: numberOr(item.version) ?? 0,
+    ...(openedAt === undefined ? {} : { openedAt }),
+    ...(retryAt === undefined ? {} : { retryAt }),
+    ...(probeLeaseUntil === undefined ? {} : { probeLeaseUntil }),
+    ...(item.forced === 1 || item.forced === true ? { forced: true } : {}),
+    ...(updatedAt === undefined ? {} : { updatedAt }),
+  };
 }
 
 /** No condition, "never written" (version 0), or an exact version. */

@@ -3,16 +3,32 @@ import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/li
 import type { AttemptRecord, Occurrence } from '#domain/occurrence';
 import type { OccurrenceRepository } from '#ports/occurrence-repository';
 import { queryPages } from './query-pages';
-import { keys, shardOf, WATCH_INDEX, watchPartition, watchPartitionOfBucket } from './table-layout';
+import { bucketOf } from '#ports/scheduler-state';
+import {
+  keys,
+  LOG_INDEX,
+  logPartitionOfBucket,
+  shardOf,
+  USER_OCCURRENCE_INDEX,
+  WATCH_INDEX,
+  watchPartition,
+  watchPartitionOfBucket,
+} from './table-layout';
 
 interface Options {
   client: DynamoDBDocumentClient;
   tableName: string;
-  /** Write shards of the watch index; the scheduler reads shards 0..watchShards-1. */
+  /**
+   * Write shards of the watch and log indexes (DUE_SHARDS everywhere): the scheduler reads
+   * watch shards 0..watchShards-1, the notification log reads the same log shards.
+   */
   watchShards: number;
 }
 
 const OCCURRENCE_ENTITY = 'occurrence';
+
+/** `USER#<userId>`: the user-occurrence index partition of a user's occurrences. */
+export const userOccurrencePartition = (userId: string): string => `USER#${userId}`;
 const ATTEMPT_ENTITY = 'attempt';
 
 /** Occurrences (one item each) and their attempts (items beside them in the same partition). */
@@ -73,16 +89,21 @@ export class DynamoOccurrenceRepository implements OccurrenceRepository {
     }
   }
 
-  /** The record as stored, plus the watch index keys while it is watched (a put replaces all). */
+  /**
+   * The record as stored, plus the index keys (a put replaces all): the watch index's while it
+   * is watched, the log and user indexes' always. Those two only move when `scheduledFor` does
+   * (a reschedule), so rewriting them unchanged costs no index write.
+   */
   private toItem(occurrence: Occurrence): Record<string, unknown> {
     const { watchAt } = occurrence;
+    const shard = shardOf(occurrence.occurrenceId, this.options.watchShards);
     return {
       ...keys.occurrence(occurrence.occurrenceId),
       entity: OCCURRENCE_ENTITY,
       ...occurrence,
-      ...(watchAt === undefined
-        ? {}
-        : { watchPk: watchPartition(watchAt, shardOf(occurrence.occurrenceId, this.options.watchShards)) }),
+      [LOG_INDEX.partition]: logPartitionOfBucket(bucketOf(occurrence.scheduledFor), shard),
+      [USER_OCCURRENCE_INDEX.partition]: userOccurrencePartition(occurrence.userId),
+      ...(watchAt === undefined ? {} : { watchPk: watchPartition(watchAt, shard) }),
     };
   }
 
@@ -110,7 +131,15 @@ export class DynamoOccurrenceRepository implements OccurrenceRepository {
 
 /** Drops the storage keys; the rest of the item is the record as it was written. */
 function fromItem(item: Record<string, unknown>): Occurrence {
-  const { pk: _pk, sk: _sk, entity: _entity, watchPk: _watchPk, ...rest } = item;
+  const {
+    pk: _pk,
+    sk: _sk,
+    entity: _entity,
+    watchPk: _watchPk,
+    logPk: _logPk,
+    userPk: _userPk,
+    ...rest
+  } = item;
   return rest as unknown as Occurrence;
 }
 
@@ -118,3 +147,6 @@ function attemptFromItem(item: Record<string, unknown>): AttemptRecord {
   const { pk: _pk, sk: _sk, entity: _entity, ...rest } = item;
   return rest as unknown as AttemptRecord;
 }
+
+/** The occurrence an item of the table holds, for readers of its other indexes (the log). */
+export const occurrenceFromItem = fromItem;

@@ -1,6 +1,6 @@
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { StoredUser } from '#domain/user';
-import type { DueIndex, WatermarkStore } from '#ports/scheduler-state';
+import type { DueEntry, DueIndex, WatermarkStore } from '#ports/scheduler-state';
+import { USER_EVENT_ENTITY, userEventFromItem } from './dynamo-user-event-repository';
 import { userFromItem } from './dynamo-user-repository';
 import { queryPages } from './query-pages';
 import { DUE_INDEX, duePartitionOfBucket, keys } from './table-layout';
@@ -39,7 +39,7 @@ export class DynamoDueIndex implements DueIndex {
     return this.options.shards;
   }
 
-  async *due(bucket: string, shard: number, until: number): AsyncIterable<StoredUser[]> {
+  async *due(bucket: string, shard: number, until: number): AsyncIterable<DueEntry[]> {
     for await (const items of queryPages(this.options.client, {
       TableName: this.options.tableName,
       IndexName: DUE_INDEX.name,
@@ -48,7 +48,12 @@ export class DynamoDueIndex implements DueIndex {
       ExpressionAttributeValues: { ':pk': duePartitionOfBucket(bucket, shard), ':until': until },
       Limit: this.options.pageSize ?? 100,
     })) {
-      yield items.map(userFromItem);
+      // Users (their birthday) and their other events share the index; the entity tells which.
+      yield items.map((item): DueEntry =>
+        item.entity === USER_EVENT_ENTITY
+          ? { kind: 'event', event: userEventFromItem(item) }
+          : { kind: 'birthday', user: userFromItem(item) },
+      );
     }
   }
 }

@@ -42,6 +42,10 @@ export function userToItem(user: StoredUser, dueShards: number): UserItem {
     item.duePk = duePartition(user.schedule.dueAt, shardOf(user.id, dueShards));
   }
   if (user.lastRequestId !== undefined) item.lastRequestId = user.lastRequestId;
+  if (user.preferences !== undefined) {
+    item.optOut = [...user.preferences.optOut];
+    if (user.preferences.sendAt !== undefined) item.preferredSendAt = user.preferences.sendAt;
+  }
   return item;
 }
 
@@ -71,6 +75,12 @@ export function userFromItem(item: UserItem): StoredUser {
     schedule: item.dueAt === undefined ? null : { localDate: text('nextLocalDate'), dueAt: integer('dueAt') },
   };
   if (item.lastRequestId !== undefined) user.lastRequestId = text('lastRequestId');
+  if (Array.isArray(item.optOut)) {
+    user.preferences = {
+      optOut: item.optOut.filter((key): key is string => typeof key === 'string'),
+      ...(item.preferredSendAt === undefined ? {} : { sendAt: text('preferredSendAt') }),
+    };
+  }
   return user;
 }
 
@@ -163,6 +173,16 @@ export class DynamoUserRepository implements UserRepository {
     return { items, nextCursor: Items.length > limit && last ? encodeCursor(last.id) : null };
   }
 
+  rewindSchedule(userId: string, to: UserSchedule): Promise<boolean> {
+    return rewindScheduleOf(
+      this.client,
+      this.tableName,
+      keys.user(userId),
+      to,
+      shardOf(userId, this.dueShards),
+    );
+  }
+
   async advanceSchedule(userId: string, expectedVersion: number, to: UserSchedule | null): Promise<boolean> {
     // The version moves too, so an API edit that read the old schedule conflicts and re-reads
     // instead of writing the claimed occurrence back into the due index.
@@ -195,6 +215,42 @@ export class DynamoUserRepository implements UserRepository {
       if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
+  }
+}
+
+/**
+ * Moves a schedule back to `to` (one conditional update): only while the item exists, and only
+ * if its next occurrence is later than `to` or it has none. Never moves anything later, so it
+ * cannot undo an edit that scheduled earlier, and bumps the version so a pass holding the old
+ * copy does not write it back. Shared by users (birthday) and events.
+ */
+export async function rewindScheduleOf(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  key: Record<string, string>,
+  to: UserSchedule,
+  shard: number,
+): Promise<boolean> {
+  try {
+    await client.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: key,
+        UpdateExpression:
+          'SET nextLocalDate = :toDate, dueAt = :toDueAt, duePk = :toDuePk, version = version + :one',
+        ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(dueAt) OR dueAt > :toDueAt)',
+        ExpressionAttributeValues: {
+          ':toDate': to.localDate,
+          ':toDueAt': to.dueAt,
+          ':toDuePk': duePartition(to.dueAt, shard),
+          ':one': 1,
+        },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
   }
 }
 

@@ -7,8 +7,13 @@
  * | user          | `USER#<userId>`     | `PROFILE`          | list (`USER`, id), due (while scheduled) |
  * | occurrence    | `OCC#<occurrenceId>`| `STATE`            | watch (while not final), log, user    |
  * | attempt       | `OCC#<occurrenceId>`| `ATTEMPT#<seq>`    |                                       |
+ * | user event    | `USER#<userId>`     | `EVENT#<eventId>`  | list (`EVENTS#<type>`, userId#eventId), due (while scheduled) |
+ * | event type    | `EVENTTYPE#<key>`   | `DEFINITION`       | list (`EVENTTYPE`, key)               |
  * | watermark     | `SCHEDULER`         | `WATERMARK`        |                                       |
  * | circuit       | `CIRCUIT#<endpoint>`| `STATE`            |                                       |
+ * | API key       | `APIKEY#<keyId>`    | `KEY`              | list (`APIKEY`, keyId)                |
+ * | idempotency   | `IDEMPOTENCY#<scope>`| `RESPONSE`        | (expires after 24 h)                  |
+ * | audit entry   | `AUDIT#<UTC day>`   | `<ISO time>#<id>`  |                                       |
  *
  * The due index is sparse: an item is in it only while `duePk`/`dueAt` are set, i.e. while it has
  * a next occurrence that the scheduler has not yet handed to the queue. `duePk` is
@@ -54,12 +59,23 @@ export const keys = {
     pk: `OCC#${occurrenceId}`,
     sk: `ATTEMPT#${String(sequence).padStart(4, '0')}`,
   }),
+  userEvent: (userId: string, eventId: string) => ({ pk: `USER#${userId}`, sk: `EVENT#${eventId}` }),
+  eventType: (key: string) => ({ pk: `EVENTTYPE#${key}`, sk: 'DEFINITION' }),
   watermark: () => ({ pk: 'SCHEDULER', sk: 'WATERMARK' }),
   circuit: (endpointKey: string) => ({ pk: `CIRCUIT#${endpointKey}`, sk: 'STATE' }),
+  apiKey: (keyId: string) => ({ pk: `APIKEY#${keyId}`, sk: 'KEY' }),
+  idempotency: (scope: string) => ({ pk: `IDEMPOTENCY#${scope}`, sk: 'RESPONSE' }),
+  audit: (day: string, sortKey: string) => ({ pk: `AUDIT#${day}`, sk: sortKey }),
 } as const;
 
 /** Partition key of the list index for users; the sort key is the (time-ordered) user id. */
 export const USER_LIST_PARTITION = 'USER';
+/** Partition key of the list index for event types; the sort key is the type's key. */
+export const EVENT_TYPE_LIST_PARTITION = 'EVENTTYPE';
+/** Partition key of the list index for the events of one type (is the type in use?). */
+export const eventsOfTypePartition = (typeKey: string): string => `EVENTS#${typeKey}`;
+/** Partition key of the list index for API keys; the sort key is the (time-ordered) key id. */
+export const API_KEY_LIST_PARTITION = 'APIKEY';
 
 /** Number of write shards per day of the due index (DESIGN core idea 1). */
 export const DEFAULT_DUE_SHARDS = 8;

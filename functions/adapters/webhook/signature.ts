@@ -48,6 +48,44 @@ export function signWebhook(
   return `v1,${hmac(keyOf(secret), webhookId, timestampSeconds, body).toString('base64')}`;
 }
 
+/** A secret being rotated out: still signed with until `expiresAt` (epoch ms), then dropped. */
+export interface PreviousSecret {
+  secret: string;
+  /** Epoch milliseconds; from this instant on the secret no longer signs. */
+  expiresAt: number;
+}
+
+/**
+ * The secrets that sign at `nowMs`: the current one first, then every previous secret whose
+ * overlap window is still open. Duplicates are dropped, so re-listing the current secret as a
+ * previous one sends no second identical signature.
+ */
+export function secretsInEffect(
+  current: string,
+  previous: readonly PreviousSecret[] | undefined,
+  nowMs: number,
+): string[] {
+  const secrets = [current];
+  for (const { secret, expiresAt } of previous ?? []) {
+    if (nowMs < expiresAt && !secrets.includes(secret)) secrets.push(secret);
+  }
+  return secrets;
+}
+
+/**
+ * The `webhook-signature` header for several secrets: space-separated `v1,<sig>` pairs, as
+ * Standard Webhooks allows so a receiver holding either the old or the new secret verifies it
+ * during a rotation.
+ */
+export function signWebhookWithEach(
+  secrets: readonly string[],
+  webhookId: string,
+  timestampSeconds: number,
+  body: string,
+): string {
+  return secrets.map((secret) => signWebhook(secret, webhookId, timestampSeconds, body)).join(' ');
+}
+
 /**
  * Verifies a received webhook the way a Standard Webhooks consumer does. `nowSeconds` is passed in
  * rather than read, because the local runtime's clock is simulated and may be hours ahead of the

@@ -115,6 +115,11 @@ export const UserSchema = z
       .string()
       .nullable()
       .meta(readOnly('The local date (YYYY-MM-DD) of the next birthday message.')),
+    preferences: z
+      .object({ optOut: z.array(z.string()), sendAt: z.string().nullable() })
+      .strict()
+      .optional()
+      .meta(readOnly('Set through PUT /v1/users/{id}/preferences; absent until then.')),
   })
   .strict()
   .meta({ description: 'A user. Fields other than the profile are the service’s own and read-only.' });
@@ -144,5 +149,8 @@ export function toUserJson(user: StoredUser): UserJson {
     version: user.version,
     nextNotificationAt: user.schedule ? isoOf(user.schedule.dueAt) : null,
     nextNotificationLocalDate: user.schedule?.localDate ?? null,
+    ...(user.preferences
+      ? { preferences: { optOut: user.preferences.optOut, sendAt: user.preferences.sendAt ?? null } }
+      : {}),
   };
 }

@@ -1,9 +1,10 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApi } from '#api/app';
 import { ManualClock } from '#commons/clock';
 import { ManageUsers } from '#use-cases/manage-users.use-case';
 import { InMemoryUsers } from '../../support/in-memory-users';
+import { startTestApi, type TestApi } from '../../support/test-api';
 
 const ada = { firstName: 'Ada', lastName: 'Lovelace', birthday: '1990-12-10', timezone: 'Europe/London' };
 
@@ -16,16 +17,29 @@ const event = (overrides: Partial<APIGatewayProxyEvent>): APIGatewayProxyEvent =
     queryStringParameters: null,
     body: null,
     isBase64Encoded: false,
+    // What the authorizer step puts in the context for the bootstrap admin key.
+    requestContext: { authorizer: { principalId: 'bootstrap', keyId: 'bootstrap', role: 'admin' } },
     ...overrides,
   }) as APIGatewayProxyEvent;
 
+const clock = new ManualClock(Date.parse('2025-06-10T12:00:00Z'));
+let testApi: TestApi;
+
+/** The composed API on real stand-ins, with the users' storage replaced where a test breaks it. */
 const setup = (users = new InMemoryUsers()) => {
   const logError = vi.fn();
-  const manageUsers = new ManageUsers({ users, clock: new ManualClock(Date.parse('2025-06-10T12:00:00Z')) });
-  return { api: createApi({ manageUsers, logError }), logError };
+  const manageUsers = new ManageUsers({ users, clock });
+  return { api: createApi({ ...testApi.deps, manageUsers, logError }), logError };
 };
 
 describe('createApi', () => {
+  beforeAll(async () => {
+    testApi = await startTestApi({ clock });
+  });
+  afterAll(async () => {
+    await testApi.stop();
+  });
+
   it('given a base64-encoded JSON body (binary media type), when POSTed, then it is decoded and accepted', async () => {
     const { api } = setup();
     const result = await api(

@@ -10,10 +10,9 @@ import {
 
 describe('parseConfig', () => {
   it('given every variable, then a typed config', () => {
-    expect(parseConfig(apiConfigSpec, { TABLE_NAME: 'occasions', DUE_SHARDS: '8' })).toEqual({
-      tableName: 'occasions',
-      dueShards: 8,
-    });
+    expect(
+      parseConfig(apiConfigSpec, { TABLE_NAME: 'occasions', DUE_SHARDS: '8', QUEUE_URL: 'q', DLQ_URL: 'd' }),
+    ).toMatchObject({ tableName: 'occasions', dueShards: 8, queueUrl: 'q', deadLetterQueueUrl: 'd' });
   });
 
   it('given missing variables, then one error naming each of them', () => {

@@ -27,12 +27,22 @@ const context = {
 } as unknown as Context;
 
 describe('the API key authorizer', () => {
-  const authorizer = createAuthorizerHandler({ expectedApiKey: () => Promise.resolve('the-key') });
+  const authorizer = createAuthorizerHandler({
+    principalOf: (key) =>
+      Promise.resolve(
+        key === 'the-key'
+          ? { keyId: 'bootstrap', role: 'admin' as const }
+          : key === 'viewer-key'
+            ? { keyId: '0190', role: 'viewer' as const }
+            : undefined,
+      ),
+  });
 
   it('given the right key in any header case, then Allow on every route of the stage', async () => {
     const result = await authorizer(eventWith({ 'X-Api-Key': 'the-key' }), context);
     expect(result).toEqual({
-      principalId: 'admin',
+      principalId: 'bootstrap',
+      context: { keyId: 'bootstrap', role: 'admin' },
       policyDocument: {
         Version: '2012-10-17',
         Statement: [
@@ -44,6 +54,12 @@ describe('the API key authorizer', () => {
         ],
       },
     });
+  });
+
+  it('given a viewer key, then Allow with the viewer role in the context (the API answers 403 on writes)', async () => {
+    const result = await authorizer(eventWith({ 'x-api-key': 'viewer-key' }), context);
+    expect(result.principalId).toBe('0190');
+    expect(result.context).toEqual({ keyId: '0190', role: 'viewer' });
   });
 
   it.each([

@@ -1,0 +1,183 @@
+import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { keys } from '#adapters/dynamodb/table-layout';
+import { ManualClock } from '#commons/clock';
+import { buildScheduler } from '#handlers/pipeline';
+import { meterCapacity, readUnitsOf } from './support/capacity-middleware';
+import { BENCH_TABLE, startLocalAws } from './support/local-aws';
+import { log, median, repeat, round } from './support/stats';
+import {
+  BENCH_NOW,
+  batchWrite,
+  benchUserId,
+  dueUser,
+  notDueUser,
+  seededRandom,
+  userItem,
+} from './support/users';
+
+export interface SchedulerRun {
+  passMs: number;
+  due: number;
+  enqueued: number;
+  readUnits: number;
+  readUnitsPerDue: number;
+  requests: Record<string, number>;
+  scanMs: number;
+  scanReadUnits: number;
+  scanReadUnitsPerDue: number;
+  scanFound: number;
+  /** Requests whose answer had no ConsumedCapacity. */
+  unreported: number;
+}
+
+export interface SchedulerSize {
+  users: number;
+  due: number;
+  loadSeconds: number;
+  runs: SchedulerRun[];
+  median: {
+    passMs: number;
+    readUnitsPerDue: number;
+    scanMs: number;
+    scanReadUnitsPerDue: number;
+  };
+  capacityReported: boolean;
+}
+
+const MAX_LATENESS_MS = 48 * 3_600_000;
+
+/**
+ * Scheduler selectivity: `users` users of which `due` are due now; one pass per run, timed, with
+ * the read units DynamoDB (dynalite) reports for it, beside a Scan + filter over the same table.
+ * Between runs the handled users (now moved to 2028) stay, `due` never-due users are deleted and
+ * `due` fresh due users are added, so every run sees the same table size and the same due count.
+ */
+export async function benchScheduler(options: {
+  users: number;
+  due: number;
+  runs: number;
+}): Promise<SchedulerSize> {
+  const clock = new ManualClock(BENCH_NOW);
+  const aws = await startLocalAws({ clock });
+  try {
+    const tally = meterCapacity(aws.raw);
+    const random = seededRandom(options.users);
+    const notDue = options.users - options.due;
+    const started = performance.now();
+    const loadStep = 20_000;
+    for (let start = 0; start < notDue; start += loadStep) {
+      const items = [];
+      for (let index = start; index < Math.min(notDue, start + loadStep); index += 1) {
+        items.push({ put: userItem(notDueUser(benchUserId(0, index), index, random)) });
+      }
+      await batchWrite(aws.doc, BENCH_TABLE, items);
+    }
+    const loadSeconds = (performance.now() - started) / 1000;
+    log(`scheduler: ${options.users} users loaded in ${round(loadSeconds, 1)} s`);
+
+    const scheduler = buildScheduler({
+      clients: { dynamo: aws.doc, sqs: aws.sqs, eventBridge: aws.eventBridge },
+      clock,
+      tableName: BENCH_TABLE,
+      dueShards: 8,
+      queueUrl: aws.queueUrl,
+      eventBusName: 'occasions',
+      maxLatenessMs: MAX_LATENESS_MS,
+    });
+
+    const runs = await repeat(options.runs, async (run) => {
+      // Fresh due users for this run; the same number of never-due users leave, so size is constant.
+      const dueItems = Array.from({ length: options.due }, (_, i) => ({
+        put: userItem(dueUser(benchUserId(run + 1, i), i)),
+      }));
+      const leaving =
+        run === 0
+          ? []
+          : Array.from({ length: options.due }, (_, i) => ({
+              delete: keys.user(benchUserId(0, (run - 1) * options.due + i)),
+            }));
+      await batchWrite(aws.doc, BENCH_TABLE, [...dueItems, ...leaving]);
+      // The same window every run: the watermark a few hours back, in this month.
+      await aws.doc.send(
+        new PutCommand({
+          TableName: BENCH_TABLE,
+          Item: {
+            ...keys.watermark(),
+            entity: 'watermark',
+            watermark: BENCH_NOW - 6 * 3_600_000,
+            updatedAt: BENCH_NOW,
+          },
+        }),
+      );
+
+      const scan = await scanBaseline(aws.doc, tally);
+      tally.reset();
+      const passStart = performance.now();
+      const result = await scheduler.run();
+      const passMs = performance.now() - passStart;
+      const readUnits = readUnitsOf(tally);
+      if (result.enqueued !== options.due) {
+        throw new Error(
+          `pass enqueued ${result.enqueued}, expected ${options.due} (${JSON.stringify(result)})`,
+        );
+      }
+      log(
+        `scheduler: ${options.users} users, run ${run + 1}: pass ${round(passMs)} ms, ${readUnits} RCU; ` +
+          `scan ${round(scan.ms)} ms, ${scan.readUnits} RCU`,
+      );
+      return {
+        passMs,
+        due: result.due,
+        enqueued: result.enqueued,
+        readUnits,
+        readUnitsPerDue: readUnits / result.enqueued,
+        requests: { ...tally.requests },
+        scanMs: scan.ms,
+        scanReadUnits: scan.readUnits,
+        scanReadUnitsPerDue: scan.readUnits / options.due,
+        scanFound: scan.found,
+        unreported: tally.unreported,
+      };
+    });
+    return {
+      users: options.users,
+      due: options.due,
+      loadSeconds,
+      runs,
+      median: {
+        passMs: median(runs.map((r) => r.passMs)),
+        readUnitsPerDue: median(runs.map((r) => r.readUnitsPerDue)),
+        scanMs: median(runs.map((r) => r.scanMs)),
+        scanReadUnitsPerDue: median(runs.map((r) => r.scanReadUnitsPerDue)),
+      },
+      capacityReported: runs.every((r) => r.unreported === 0),
+    };
+  } finally {
+    await aws.stop();
+  }
+}
+
+/** The approach the due index replaces: read the whole table, keep what is due. */
+async function scanBaseline(
+  doc: Parameters<typeof batchWrite>[0],
+  tally: ReturnType<typeof meterCapacity>,
+): Promise<{ ms: number; readUnits: number; found: number }> {
+  tally.reset();
+  const started = performance.now();
+  let found = 0;
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await doc.send(
+      new ScanCommand({
+        TableName: BENCH_TABLE,
+        FilterExpression: 'attribute_exists(duePk) AND dueAt <= :now',
+        ExpressionAttributeValues: { ':now': BENCH_NOW },
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    found += page.Items?.length ?? 0;
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  const ms = performance.now() - started;
+  return { ms, readUnits: readUnitsOf(tally), found };
+}

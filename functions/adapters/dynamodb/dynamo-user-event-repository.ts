@@ -1,0 +1,209 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import { AlreadyExistsError, ConflictError, NotFoundError } from '#commons/errors';
+import type { UserSchedule } from '#domain/user';
+import type { UserEvent } from '#domain/user-event';
+import type { UserEventRepository } from '#ports/user-event-repository';
+import { rewindScheduleOf } from './dynamo-user-repository';
+import { queryPages } from './query-pages';
+import { LIST_INDEX, duePartition, eventsOfTypePartition, keys, shardOf } from './table-layout';
+
+export const USER_EVENT_ENTITY = 'event';
+const EVENT_PREFIX = 'EVENT#';
+
+/**
+ * The item of a user event: beside its user (same partition, so one Query lists a user's events),
+ * in the list index under its type, and in the sparse due index while it has a next occurrence
+ * (sharded by the event id, like users by theirs).
+ */
+export function userEventToItem(event: UserEvent, dueShards: number): Record<string, unknown> {
+  const item: Record<string, unknown> = {
+    ...keys.userEvent(event.userId, event.id),
+    entity: USER_EVENT_ENTITY,
+    [LIST_INDEX.partition]: eventsOfTypePartition(event.type),
+    [LIST_INDEX.sort]: `${event.userId}#${event.id}`,
+    id: event.id,
+    userId: event.userId,
+    type: event.type,
+    date: event.date,
+    createdAt: event.createdAt,
+    updatedAt: event.updatedAt,
+    version: event.version,
+  };
+  if (event.schedule) {
+    item.nextLocalDate = event.schedule.localDate;
+    item.dueAt = event.schedule.dueAt;
+    item.duePk = duePartition(event.schedule.dueAt, shardOf(event.id, dueShards));
+  }
+  if (event.lastRequestId !== undefined) item.lastRequestId = event.lastRequestId;
+  return item;
+}
+
+/** @throws Error when the item is not a user event item (a bug or foreign data). */
+export function userEventFromItem(item: Record<string, unknown>): UserEvent {
+  const text = (name: string): string => {
+    const value = item[name];
+    if (typeof value !== 'string') throw new Error(`event item ${String(item.sk)}: ${name} is not a string`);
+    return value;
+  };
+  const integer = (name: string): number => {
+    const value = item[name];
+    if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
+      throw new Error(`event item ${String(item.sk)}: ${name} is not an integer`);
+    }
+    return value;
+  };
+  return {
+    id: text('id'),
+    userId: text('userId'),
+    type: text('type'),
+    date: text('date'),
+    createdAt: text('createdAt'),
+    updatedAt: text('updatedAt'),
+    version: integer('version'),
+    schedule: item.dueAt === undefined ? null : { localDate: text('nextLocalDate'), dueAt: integer('dueAt') },
+    ...(item.lastRequestId === undefined ? {} : { lastRequestId: text('lastRequestId') }),
+  };
+}
+
+/** UserEventRepository on the single table; single-item conditional writes only. */
+export class DynamoUserEventRepository implements UserEventRepository {
+  constructor(
+    private readonly options: { client: DynamoDBDocumentClient; tableName: string; dueShards: number },
+  ) {}
+
+  async create(event: UserEvent): Promise<void> {
+    if (!(await this.put(event, 'attribute_not_exists(pk)'))) {
+      throw new AlreadyExistsError(`event ${event.id} already exists`);
+    }
+  }
+
+  async get(userId: string, eventId: string): Promise<UserEvent | undefined> {
+    const { Item } = await this.options.client.send(
+      new GetCommand({
+        TableName: this.options.tableName,
+        Key: keys.userEvent(userId, eventId),
+        ConsistentRead: true,
+      }),
+    );
+    return Item ? userEventFromItem(Item) : undefined;
+  }
+
+  async listByUser(userId: string): Promise<UserEvent[]> {
+    const events: UserEvent[] = [];
+    for await (const items of queryPages(this.options.client, {
+      TableName: this.options.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': keys.user(userId).pk, ':prefix': EVENT_PREFIX },
+      ConsistentRead: true,
+    })) {
+      events.push(...items.map(userEventFromItem));
+    }
+    return events;
+  }
+
+  async delete(userId: string, eventId: string): Promise<boolean> {
+    const { Attributes } = await this.options.client.send(
+      new DeleteCommand({
+        TableName: this.options.tableName,
+        Key: keys.userEvent(userId, eventId),
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    return Attributes !== undefined;
+  }
+
+  async replace(event: UserEvent, expectedVersion: number): Promise<void> {
+    if (
+      await this.put(event, 'attribute_exists(pk) AND version = :expected', { ':expected': expectedVersion })
+    ) {
+      return;
+    }
+    if ((await this.get(event.userId, event.id)) === undefined) throw new NotFoundError('event', event.id);
+    throw new ConflictError(`event ${event.id} is no longer at version ${expectedVersion}`);
+  }
+
+  async advanceSchedule(
+    userId: string,
+    eventId: string,
+    expectedVersion: number,
+    to: UserSchedule | null,
+  ): Promise<boolean> {
+    const update = to
+      ? 'SET nextLocalDate = :toDate, dueAt = :toDueAt, duePk = :toDuePk, version = version + :one'
+      : 'REMOVE nextLocalDate, dueAt, duePk SET version = version + :one';
+    try {
+      await this.options.client.send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: keys.userEvent(userId, eventId),
+          UpdateExpression: update,
+          ConditionExpression: 'version = :expected',
+          ExpressionAttributeValues: {
+            ':expected': expectedVersion,
+            ':one': 1,
+            ...(to
+              ? {
+                  ':toDate': to.localDate,
+                  ':toDueAt': to.dueAt,
+                  ':toDuePk': duePartition(to.dueAt, shardOf(eventId, this.options.dueShards)),
+                }
+              : {}),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  rewindSchedule(userId: string, eventId: string, to: UserSchedule): Promise<boolean> {
+    return rewindScheduleOf(
+      this.options.client,
+      this.options.tableName,
+      keys.userEvent(userId, eventId),
+      to,
+      shardOf(eventId, this.options.dueShards),
+    );
+  }
+
+  async hasEventsOfType(typeKey: string): Promise<boolean> {
+    const { Items = [] } = await this.options.client.send(
+      new QueryCommand({
+        TableName: this.options.tableName,
+        IndexName: LIST_INDEX.name,
+        KeyConditionExpression: '#listPk = :listPk',
+        ExpressionAttributeNames: { '#listPk': LIST_INDEX.partition },
+        ExpressionAttributeValues: { ':listPk': eventsOfTypePartition(typeKey) },
+        Limit: 1,
+      }),
+    );
+    return Items.length > 0;
+  }
+
+  private async put(event: UserEvent, condition: string, values?: Record<string, unknown>): Promise<boolean> {
+    try {
+      await this.options.client.send(
+        new PutCommand({
+          TableName: this.options.tableName,
+          Item: userEventToItem(event, this.options.dueShards),
+          ConditionExpression: condition,
+          ...(values ? { ExpressionAttributeValues: values } : {}),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+}

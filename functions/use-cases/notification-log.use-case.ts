@@ -1,0 +1,76 @@
+import type { Clock } from '#commons/clock';
+import { NotFoundError } from '#commons/errors';
+import type { AttemptRecord, Occurrence, OccurrenceStatus } from '#domain/occurrence';
+import type { OccurrenceLog, OccurrenceLogPage } from '#ports/occurrence-log';
+import type { OccurrenceRepository } from '#ports/occurrence-repository';
+
+/** The widest due-time window one listing may cover (13 UTC months of index partitions at most). */
+export const MAX_LOG_WINDOW_DAYS = 366;
+/** The window when the caller gives one bound or none. */
+export const DEFAULT_LOG_WINDOW_DAYS = 31;
+
+const DAY_MS = 86_400_000;
+
+export interface NotificationFilter {
+  /** Epoch ms, inclusive; default `to` minus 31 days. */
+  from?: number;
+  /** Epoch ms, exclusive; default `from` plus 31 days, or one day from now without `from`. */
+  to?: number;
+  status?: OccurrenceStatus;
+  eventKey?: string;
+  userId?: string;
+  limit: number;
+  cursor?: string;
+}
+
+export interface NotificationWithAttempts {
+  occurrence: Occurrence;
+  attempts: AttemptRecord[];
+}
+
+/**
+ * What an on-call engineer asks the notification log: which notifications match, and what
+ * happened to one of them (every attempt).
+ */
+export class ViewNotifications {
+  constructor(
+    private readonly deps: {
+      log: OccurrenceLog;
+      occurrences: Pick<OccurrenceRepository, 'get' | 'listAttempts'>;
+      clock: Clock;
+    },
+  ) {}
+
+  /**
+   * Newest due first. Without a window, the last 31 days up to a day from now (so today's
+   * pending ones show). @throws InvalidCursorError, RangeError for a window over 366 days
+   */
+  list(filter: NotificationFilter): Promise<OccurrenceLogPage> {
+    const to =
+      filter.to ??
+      (filter.from === undefined
+        ? this.deps.clock.now() + DAY_MS
+        : filter.from + DEFAULT_LOG_WINDOW_DAYS * DAY_MS);
+    const from = filter.from ?? to - DEFAULT_LOG_WINDOW_DAYS * DAY_MS;
+    if (!(from < to) || to - from > MAX_LOG_WINDOW_DAYS * DAY_MS) {
+      throw new RangeError(`the window must be non-empty and at most ${MAX_LOG_WINDOW_DAYS} days`);
+    }
+    return this.deps.log.list({
+      from,
+      to,
+      limit: filter.limit,
+      ...(filter.status === undefined ? {} : { status: filter.status }),
+      ...(filter.eventKey === undefined ? {} : { eventKey: filter.eventKey }),
+      ...(filter.userId === undefined ? {} : { userId: filter.userId }),
+      ...(filter.cursor === undefined ? {} : { cursor: filter.cursor }),
+    });
+  }
+
+  /** @throws NotFoundError */
+  async get(id: string): Promise<NotificationWithAttempts> {
+    const occurrence = await this.deps.occurrences.get(id);
+    if (!occurrence) throw new NotFoundError('notification', id);
+    const attempts = await this.deps.occurrences.listAttempts(id);
+    return { occurrence, attempts: attempts.sort((a, b) => a.sequence - b.sequence) };
+  }
+}
