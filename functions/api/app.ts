@@ -20,6 +20,8 @@ import { healthRoutes, type ReadinessProbe } from './routes/health.routes';
 import { openApiRoutes } from './routes/openapi.routes';
 import { operationsRoutes, type OperationsDeps } from './routes/operations.routes';
 import { eventModelRoutes, type EventModelDeps } from './routes/event-model.routes';
+import { replayRoutes } from './routes/replays.routes';
+import type { ReplayWindow } from '#use-cases/replay-window.use-case';
 import { userRoutes } from './routes/users.routes';
 
 export interface ApiDeps {
@@ -29,6 +31,8 @@ export interface ApiDeps {
   eventModel?: EventModelDeps;
   /** Notification log, DLQ, circuit control, bulk users (issue 4). */
   operations?: OperationsDeps;
+  /** Replay / recover (POST /v1/replays, issue 4); absent, no replay routes. */
+  replays?: ReplayWindow;
   apiKeys: ManageApiKeys;
   auditLog: AuditLog;
   idempotency: IdempotencyStore;
@@ -54,6 +58,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
     ...userRoutes(deps.manageUsers),
     ...(deps.eventModel ? eventModelRoutes(deps.eventModel, deps.manageUsers) : []),
     ...(deps.operations ? operationsRoutes(deps.operations) : []),
+    ...(deps.replays ? replayRoutes(deps.replays) : []),
     ...apiKeyRoutes(deps.apiKeys),
     ...auditRoutes(deps.auditLog, deps.clock),
   ];

@@ -106,6 +106,15 @@ export const apiConfigSpec = {
     'CORS_ALLOW_ORIGIN',
     undefined,
   ),
+  /**
+   * The replay Lambda, invoked asynchronously by POST /v1/replays. Set by the stack; absent (a
+   * test, a stack without it), replay jobs run inside the API process instead.
+   */
+  replayFunctionName: withDefault<string | undefined>(
+    envString('REPLAY_FUNCTION_NAME'),
+    'REPLAY_FUNCTION_NAME',
+    undefined,
+  ),
 };
 export type ApiConfig = ConfigOf<typeof apiConfigSpec>;
 
@@ -140,6 +149,15 @@ export const workerConfigSpec = {
   webhookUrlPolicy: envWebhookUrlPolicy('WEBHOOK_ALLOWED_HOSTS', { requireHttps: true }),
 };
 export type WorkerConfig = ConfigOf<typeof workerConfigSpec>;
+
+/** The replay Lambda: reads the log, requeues, and re-invokes itself when its time runs low. */
+export const replayConfigSpec = {
+  ...tableSpec,
+  queueUrl: envString('QUEUE_URL'),
+  /** Set by the Lambda runtime itself: a job short of time continues in a fresh invocation. */
+  functionName: envString('AWS_LAMBDA_FUNCTION_NAME'),
+};
+export type ReplayConfig = ConfigOf<typeof replayConfigSpec>;
 
 /** The API Gateway authorizer: the bootstrap admin key lives in Secrets Manager. */
 export const authorizerConfigSpec = {

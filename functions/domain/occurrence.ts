@@ -73,6 +73,11 @@ export interface Occurrence extends NewOccurrence {
   deliveredAt?: number;
   lastError?: string;
   statusReason?: string;
+  /**
+   * The replay job that last queued it again (POST /v1/replays). One job requeues an
+   * occurrence at most once, however often it runs; its later attempts count as replays.
+   */
+  replayedBy?: string;
   version: number;
 }
 
@@ -278,4 +283,43 @@ export function redrive(occurrence: Occurrence, now: number): Occurrence {
  */
 export function noteDeadLetterDeleted(occurrence: Occurrence, now: number): Occurrence {
   return next(occurrence, now, { statusReason: 'dead-letter message deleted by an admin' });
+}
+
+/** Why a replay leaves an occurrence as it is; the job counts each reason. */
+export type NotReplayable =
+  /** Queued, sending or retrying: already on its way. */
+  | 'in-flight'
+  /** Delivered, and the replay is not forced. */
+  | 'delivered'
+  /** This same job queued it again already (a rerun or a resumed page). */
+  | 'already-replayed';
+
+/**
+ * A replay job queues a final or cancelled occurrence again (CONTRACT section 4: skipped and
+ * failed ones can be replayed; delivered ones only when forced). Like a redrive it gets a whole
+ * retry budget and is watched, so a lost message is still found by the scheduler; `replayedBy`
+ * records the job, so the job never queues it twice. The webhook-id stays the occurrence id.
+ * Returns why not instead of a new state when it must stay as it is.
+ */
+export function replay(
+  occurrence: Occurrence,
+  now: number,
+  job: { jobId: string; force: boolean },
+): Occurrence | NotReplayable {
+  if (occurrence.replayedBy === job.jobId) return 'already-replayed';
+  const { status } = occurrence;
+  if (status === 'queued' || status === 'sending' || status === 'retrying') return 'in-flight';
+  if (status === 'delivered' && !job.force) return 'delivered';
+  return next(occurrence, now, {
+    ...releaseLease,
+    status: 'queued',
+    statusReason: `replayed by ${job.jobId}`,
+    attempts: 0,
+    deferrals: 0,
+    rescues: 0,
+    nextAttemptAt: now,
+    enqueuedAt: now,
+    watchAt: now + WATCH_GRACE_MS,
+    replayedBy: job.jobId,
+  });
 }

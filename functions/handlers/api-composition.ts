@@ -24,6 +24,8 @@ import { ManageApiKeys } from '#use-cases/manage-api-keys.use-case';
 import { ManageUsers } from '#use-cases/manage-users.use-case';
 import type { EventPublisher } from '#ports/event-publisher';
 import { composeOperations } from './operations-composition';
+import type { ReplayLauncher } from '#ports/replay-launcher';
+import { composeReplay } from './replay-composition';
 
 export interface ApiCompositionOptions {
   dynamo: DynamoDBDocumentClient;
@@ -41,6 +43,13 @@ export interface ApiCompositionOptions {
   events?: EventPublisher;
   /** Long polling of each DLQ receive: 1 s in AWS (the default), 0 against the local SQS server. */
   deadLetterWaitSeconds?: number;
+  /**
+   * Who runs replay jobs: the replay Lambda in AWS (REPLAY_FUNCTION_NAME), the local runtime's
+   * background runner; absent, they run in the background of this process.
+   */
+  replayLauncher?: ReplayLauncher;
+  /** Most notifications per replay job (MAX_REPLAY_OCCURRENCES); tests shrink it. */
+  maxReplayOccurrences?: number;
 }
 
 export type ComposedApiDeps = Omit<ApiDeps, 'logError' | 'extraRoutes'>;
@@ -87,6 +96,11 @@ export function composeApi(options: ApiCompositionOptions): ComposedApiDeps {
       }),
       notificationCommands: new NotificationCommands({ occurrences, queue, clock: options.clock }),
     },
+    replays: composeReplay({
+      ...options,
+      ...(options.replayLauncher ? { launcher: options.replayLauncher } : {}),
+      ...(options.maxReplayOccurrences === undefined ? {} : { maxOccurrences: options.maxReplayOccurrences }),
+    }),
     apiKeys: new ManageApiKeys({ keys: new DynamoApiKeyRepository(table), clock: options.clock }),
     auditLog: new DynamoAuditLog(table),
     idempotency: new DynamoIdempotencyStore(table),

@@ -407,7 +407,8 @@ function attemptRecordOf(
     at,
     durationMs: Math.round(outcome.durationMs),
     outcome: outcome.kind,
-    trigger: occurrence.manual ? 'manual' : 'scheduled',
+    // A replayed occurrence is attempted again only because of the replay (and its retries).
+    trigger: occurrence.manual ? 'manual' : occurrence.replayedBy !== undefined ? 'replay' : 'scheduled',
     ...(outcome.statusCode !== undefined ? { statusCode: outcome.statusCode } : {}),
     ...('error' in outcome ? { error: outcome.error } : {}),
     ...(outcome.responseSnippet !== undefined ? { responseSnippet: outcome.responseSnippet } : {}),

@@ -105,6 +105,15 @@ describe('bulk users through the admin API', () => {
       firstName: 'Amazing Grace',
       version: 2,
     });
+    const audit = await harness.call('GET', '/v1/audit?resource=user-bulk');
+    expect(audit.body.items).toEqual([
+      expect.objectContaining({
+        resource: 'user-bulk',
+        action: 'command',
+        keyId: 'admin-key',
+        after: expect.objectContaining({ summary: answer.body.summary }) as unknown,
+      }),
+    ]);
   });
 
   it('given several operations on one id, when posted, then they run in their order', async () => {

@@ -14,6 +14,7 @@
  * | API key       | `APIKEY#<keyId>`    | `KEY`              | list (`APIKEY`, keyId)                |
  * | idempotency   | `IDEMPOTENCY#<scope>`| `RESPONSE`        | (expires after 24 h)                  |
  * | audit entry   | `AUDIT#<UTC day>`   | `<ISO time>#<id>`  |                                       |
+ * | replay job    | `REPLAY#<jobId>`    | `JOB`              | list (`REPLAY`, createdAt#jobId)      |
  *
  * The due index is sparse: an item is in it only while `duePk`/`dueAt` are set, i.e. while it has
  * a next occurrence that the scheduler has not yet handed to the queue. `duePk` is
@@ -66,6 +67,7 @@ export const keys = {
   apiKey: (keyId: string) => ({ pk: `APIKEY#${keyId}`, sk: 'KEY' }),
   idempotency: (scope: string) => ({ pk: `IDEMPOTENCY#${scope}`, sk: 'RESPONSE' }),
   audit: (day: string, sortKey: string) => ({ pk: `AUDIT#${day}`, sk: sortKey }),
+  replayJob: (jobId: string) => ({ pk: `REPLAY#${jobId}`, sk: 'JOB' }),
 } as const;
 
 /** Partition key of the list index for users; the sort key is the (time-ordered) user id. */
@@ -76,6 +78,8 @@ export const EVENT_TYPE_LIST_PARTITION = 'EVENTTYPE';
 export const eventsOfTypePartition = (typeKey: string): string => `EVENTS#${typeKey}`;
 /** Partition key of the list index for API keys; the sort key is the (time-ordered) key id. */
 export const API_KEY_LIST_PARTITION = 'APIKEY';
+/** Partition key of the list index for replay jobs; the sort key is `<ISO createdAt>#<jobId>`. */
+export const REPLAY_JOB_LIST_PARTITION = 'REPLAY';
 
 /** Number of write shards per day of the due index (DESIGN core idea 1). */
 export const DEFAULT_DUE_SHARDS = 8;

@@ -121,7 +121,7 @@ export function circuitRoutes(circuits: ControlCircuits): Route[] {
         tag: 'circuits',
         body: ForceOpenRequestSchema,
         responses: { 200: { description: 'The circuit, open.', schema: CircuitSchema } },
-        errors: [400, 409, 412, 413, 415],
+        errors: [400, 404, 409, 412, 413, 415],
       },
     },
   ];
