@@ -9,6 +9,7 @@ import {
 } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -18,7 +19,7 @@ import type { Construct } from 'constructs';
 import { tableDefinition } from '../functions/adapters/dynamodb/table-definition';
 import { DUE_INDEX, WATCH_INDEX } from '../functions/adapters/dynamodb/table-layout';
 import { DEFAULT_RUNBOOK_URL, VISIBILITY_TIMEOUT_FACTOR, type LogLevel } from './config';
-import { handlerExists, ServiceFunction } from './constructs/service-function';
+import { ServiceFunction } from './constructs/service-function';
 import { addProblemGatewayResponses } from './gateway-responses';
 import { Monitoring } from './monitoring';
 import { acknowledge } from './nag';
@@ -81,8 +82,8 @@ export class StatelessStack extends Stack {
   public readonly worker: ServiceFunction;
   public readonly api: ServiceFunction;
   public readonly authorizer: ServiceFunction;
-  /** Replays a window of notifications for the admin API (undefined until its handler exists). */
-  public readonly replay?: ServiceFunction;
+  /** Replays a window of notifications for the admin API (POST /v1/replays). */
+  public readonly replay: ServiceFunction;
   public readonly restApi: apigateway.RestApi;
   public readonly monitoring: Monitoring;
 
@@ -164,20 +165,32 @@ export class StatelessStack extends Stack {
     );
 
     // Replay jobs run asynchronously: the API answers 202 and invokes this with InvocationType
-    // Event. Lambda retries a failed async invocation twice; a replay is idempotent (claims and
-    // occurrence ids), so a retry re-enqueues nothing twice.
-    if (handlerExists(REPLAY_ENTRY)) {
-      this.replay = new ServiceFunction(this, 'Replay', {
-        ...common,
-        entry: REPLAY_ENTRY,
-        description: 'Replays a window of notifications (POST /v1/replays), capped per job',
-        timeout: Duration.minutes(5),
-        table: { table, access: 'readWrite', indexNames: ALL_INDEXES },
-        sendToQueue: stateful.notificationsQueue,
-        environment: { DUE_SHARDS: dueShards },
-        maxEventAge: Duration.hours(1),
-      });
-    }
+    // Event. Lambda retries a failed async invocation twice; a replay is idempotent (the job id is
+    // the request's digest, each requeue a conditional write recording the job), so a retry
+    // resumes from the job's saved progress and re-enqueues nothing twice.
+    this.replay = new ServiceFunction(this, 'Replay', {
+      ...common,
+      entry: REPLAY_ENTRY,
+      description: 'Replays a window of notifications (POST /v1/replays), capped per job',
+      timeout: Duration.minutes(5),
+      table: { table, access: 'readWrite', indexNames: ALL_INDEXES },
+      sendToQueue: stateful.notificationsQueue,
+      environment: { DUE_SHARDS: dueShards },
+      maxEventAge: Duration.hours(1),
+    });
+    // A job short of time continues in a fresh asynchronous invocation of this same function
+    // (its name comes from AWS_LAMBDA_FUNCTION_NAME). A policy of its own, not the role's default
+    // one: the function depends on that, and a reference back to its ARN would be a cycle.
+    new iam.Policy(this, 'ReplaySelfInvoke', {
+      roles: [this.replay.role],
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'ContinueReplayJob',
+          actions: ['lambda:InvokeFunction'],
+          resources: [this.replay.function.functionArn],
+        }),
+      ],
+    });
 
     this.api = new ServiceFunction(this, 'Api', {
       ...common,
@@ -187,7 +200,7 @@ export class StatelessStack extends Stack {
       // DLQ routes: list, delete and redrive (SendMessage to the notifications queue).
       sendToQueue: stateful.notificationsQueue,
       manageDeadLetterQueue: stateful.deadLetterQueue,
-      ...(this.replay ? { invokes: { REPLAY_FUNCTION_NAME: this.replay.function } } : {}),
+      invokes: { REPLAY_FUNCTION_NAME: this.replay.function },
       environment: {
         DUE_SHARDS: dueShards,
         ...(props.corsAllowOrigin ? { CORS_ALLOW_ORIGIN: props.corsAllowOrigin } : {}),
@@ -216,7 +229,7 @@ export class StatelessStack extends Stack {
         worker: this.worker.function,
         api: this.api.function,
         authorizer: this.authorizer.function,
-        ...(this.replay ? { replay: this.replay.function } : {}),
+        replay: this.replay.function,
       },
       restApi: this.restApi,
       queue: stateful.notificationsQueue,

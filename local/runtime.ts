@@ -19,6 +19,8 @@ import { composeApi, composeAuthenticate } from '#handlers/api-composition';
 import { buildScheduler, buildWorker } from '#handlers/pipeline';
 import { createSchedulerHandler } from '#handlers/scheduler.handler';
 import { createWorkerHandler } from '#handlers/worker.handler';
+import { createReplayHandler, type ReplayRuntime } from '#handlers/replay.handler';
+import { InProcessReplayLauncher } from '#adapters/lambda/in-process-replay-launcher';
 import type { PassResult } from '#use-cases/schedule-due.use-case';
 import { createApiGatewayAdapter } from './api-gateway-adapter';
 import {
@@ -49,6 +51,8 @@ const POLLER_CONCURRENCY = 4;
 /** The defaults of the AWS functions (MAX_LATENESS_HOURS, WEBHOOK_TIMEOUT_MS). */
 const MAX_LATENESS_MS = 48 * 3_600_000;
 const WEBHOOK_TIMEOUT_MS = 10_000;
+/** The replay function's timeout in AWS: a job running longer continues in a fresh run. */
+const REPLAY_TIMEOUT_MS = 5 * 60_000;
 
 /** Faults the runtime can inject, for the tests that prove nothing is lost or sent twice. */
 export interface LocalFaults {
@@ -242,9 +246,25 @@ export async function startLocalRuntime(
       await Promise.allSettled([...passesInFlight]);
     });
 
+    // Replay jobs run through the replay handler in the background, as the asynchronous
+    // invocations of AWS do; the handler's runtime is bound once the API has composed it.
+    let replayRuntime: ReplayRuntime | undefined;
+    const replayHandler = createReplayHandler(() =>
+      replayRuntime ? Promise.resolve(replayRuntime) : Promise.reject(new Error('replay not composed yet')),
+    );
+    const replayLauncher = new InProcessReplayLauncher(
+      (jobId) => replayHandler({ jobId }, lambdaContext('occasions-replay', REPLAY_TIMEOUT_MS)),
+      (jobId, error) => {
+        logger.error('replay job failed; repeat the request to resume it', { jobId, error });
+      },
+    );
+    stoppers.push(() => replayLauncher.settled());
+
     const drain = async (timeoutMs: number): Promise<DrainResult> => {
       const deadline = systemClock.now() + timeoutMs;
       for (;;) {
+        // Replays first: what they queue is then on the queue this waits for.
+        await replayLauncher.settled();
         await Promise.allSettled([...passesInFlight]);
         const main = sqsServer.stats(LOCAL_QUEUE);
         const idle = main.visible === 0 && main.inFlight === 0 && poller.busy() === 0;
@@ -262,23 +282,26 @@ export async function startLocalRuntime(
     };
 
     let jumps: Promise<unknown> = Promise.resolve();
+    const composed = composeApi({
+      dynamo: doc,
+      sqs,
+      tableName: LOCAL_TABLE,
+      dueShards: DEFAULT_DUE_SHARDS,
+      queueUrl: queues.queueUrl,
+      deadLetterQueueUrl: queues.deadLetterQueueUrl,
+      clock,
+      rateLimit: { ratePerSecond: config.apiRateLimit, burst: config.apiBurstLimit },
+      ...(config.corsAllowOrigin ? { cors: { allowedOrigins: [config.corsAllowOrigin] } } : {}),
+      // Event types' own webhook URLs: http allowed locally, private ones only if listed.
+      webhookUrlPolicy: { requireHttps: false, allowed: allowedWebhookHosts(config.webhookAllowedHosts) },
+      // Admins' circuit changes go to the same recorder as the worker's; the local SQS server answers exactly.
+      events: worker.publisher,
+      deadLetterWaitSeconds: 0,
+      replayLauncher,
+    });
+    if (composed.replays) replayRuntime = { replays: composed.replays, launcher: replayLauncher };
     const apiHandler = createApiHandler({
-      ...composeApi({
-        dynamo: doc,
-        sqs,
-        tableName: LOCAL_TABLE,
-        dueShards: DEFAULT_DUE_SHARDS,
-        queueUrl: queues.queueUrl,
-        deadLetterQueueUrl: queues.deadLetterQueueUrl,
-        clock,
-        rateLimit: { ratePerSecond: config.apiRateLimit, burst: config.apiBurstLimit },
-        ...(config.corsAllowOrigin ? { cors: { allowedOrigins: [config.corsAllowOrigin] } } : {}),
-        // Event types' own webhook URLs: http allowed locally, private ones only if listed.
-        webhookUrlPolicy: { requireHttps: false, allowed: allowedWebhookHosts(config.webhookAllowedHosts) },
-        // Admins' circuit changes go to the same recorder as the worker's; the local SQS server answers exactly.
-        events: worker.publisher,
-        deadLetterWaitSeconds: 0,
-      }),
+      ...composed,
       extraRoutes: localRoutes({
         clock,
         jumpClock: (instant) => {

@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -9,6 +10,7 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { EventBridgePublisher } from '#adapters/eventbridge/eventbridge-publisher';
+import { LambdaReplayLauncher } from '#adapters/lambda/lambda-replay-launcher';
 import { createApi, type ApiDeps } from '#api/app';
 import { requestIdOf } from '#api/http';
 import { systemClock } from '#commons/clock';
@@ -60,6 +62,15 @@ export function createDefaultApiHandler(env: Env): ApiHandler {
       clock: systemClock,
       rateLimit: { ratePerSecond: config.apiRateLimit, burst: config.apiBurstLimit },
       ...(config.corsAllowOrigin ? { cors: { allowedOrigins: [config.corsAllowOrigin] } } : {}),
+      // Replay jobs run in the replay Lambda, invoked asynchronously: the API answers 202 at once.
+      ...(config.replayFunctionName
+        ? {
+            replayLauncher: new LambdaReplayLauncher({
+              client: tracer.captureAWSv3Client(new LambdaClient({})),
+              functionName: config.replayFunctionName,
+            }),
+          }
+        : {}),
       ...(config.eventBusName
         ? {
             events: new EventBridgePublisher({
