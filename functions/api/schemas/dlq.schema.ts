@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { limitQuery } from './common.schema';
 import { isoOf } from '#commons/clock';
 import type {
   DeadLetterView,
@@ -9,20 +10,13 @@ import { OCCURRENCE_STATUSES } from './notification.schema';
 
 /* The notifications dead-letter queue as operators see it. */
 
-const LIMIT_MESSAGE = 'limit must be an integer from 1 to 100';
 /** SQS message ids are UUIDs; anything close enough is looked for, anything else is a 400. */
 export const MESSAGE_ID_PATTERN = /^[A-Za-z0-9-]{1,100}$/;
 const MESSAGE_ID_MESSAGE = 'each messageId must be an SQS message id (letters, digits and -)';
 
 export const ListDlqQuerySchema = z
   .object({
-    limit: z
-      .string({ error: LIMIT_MESSAGE })
-      .regex(/^\d{1,3}$/, { error: LIMIT_MESSAGE, abort: true })
-      .transform(Number)
-      .pipe(z.int().min(1, { error: LIMIT_MESSAGE }).max(100, { error: LIMIT_MESSAGE }))
-      .default(20)
-      .meta({ description: 'Most messages to show, 1..100; 20 when absent.' }),
+    limit: limitQuery('Most messages to show, 1..100; 20 when absent.'),
   })
   .strict();
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { cursorQuery, eventTypeKeyFilter, limitQuery, userIdFilter } from './common.schema';
 import { isoOf } from '#commons/clock';
-import { UUID_PATTERN } from '#domain/ids';
 import { triggerOf, type AttemptRecord, type Occurrence, type OccurrenceStatus } from '#domain/occurrence';
 import { MAX_LOG_WINDOW_DAYS } from '#use-cases/notification-log.use-case';
 
@@ -20,7 +20,6 @@ export const OCCURRENCE_STATUSES = [
 ] as const satisfies readonly OccurrenceStatus[];
 
 const DAY_MS = 86_400_000;
-const LIMIT_MESSAGE = 'limit must be an integer from 1 to 100';
 const INSTANT_MESSAGE = (field: string) =>
   `${field} must be an ISO-8601 instant such as 2027-06-15T00:00:00Z`;
 
@@ -37,34 +36,15 @@ export const ListNotificationsQuerySchema = z
       .enum(OCCURRENCE_STATUSES, { error: `status must be one of ${OCCURRENCE_STATUSES.join(', ')}` })
       .optional()
       .meta({ description: 'Only notifications in this status.' }),
-    type: z
-      .string({ error: 'type must be a string' })
-      .regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'type must be an event type key such as birthday' })
-      .optional()
-      .meta({ description: 'Only notifications of this event type (its key).', examples: ['birthday'] }),
-    userId: z
-      .string({ error: 'userId must be a string' })
-      .regex(UUID_PATTERN, { error: 'userId must be a user id (a UUID)' })
-      .optional()
-      .meta({ description: 'Only this user’s notifications.' }),
+    type: eventTypeKeyFilter(),
+    userId: userIdFilter(),
     from: instant('from', 'Earliest due instant, inclusive. Default: 31 days before `to`.'),
     to: instant(
       'to',
       'Latest due instant, exclusive. Default: 31 days after `from`, or one day from now without `from`.',
     ),
-    limit: z
-      .string({ error: LIMIT_MESSAGE })
-      .regex(/^\d{1,3}$/, { error: LIMIT_MESSAGE, abort: true })
-      .transform(Number)
-      .pipe(z.int().min(1, { error: LIMIT_MESSAGE }).max(100, { error: LIMIT_MESSAGE }))
-      .default(20)
-      .meta({ description: 'Page size, 1..100; 20 when absent.' }),
-    cursor: z
-      .string({ error: 'cursor must be a string' })
-      .min(1, { error: 'cursor must not be empty' })
-      .max(512, { error: 'cursor is too long' })
-      .optional()
-      .meta({ description: 'The nextCursor of the previous page of the same query; opaque.' }),
+    limit: limitQuery(),
+    cursor: cursorQuery(512, 'The nextCursor of the previous page of the same query; opaque.'),
   })
   .strict()
   .superRefine((query, context) => {

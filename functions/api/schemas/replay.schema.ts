@@ -113,7 +113,10 @@ export const ReplayJobSchema = z
     request: ReplayRequestSchema,
     total: z.int().min(0).meta({ description: 'Notifications the window held when the job was created.' }),
     counts: ReplayCountsSchema,
-    error: z.string().nullable().meta({ description: 'Why a failed job stopped; repeat the request to resume it.' }),
+    error: z
+      .string()
+      .nullable()
+      .meta({ description: 'Why a failed job stopped; repeat the request to resume it.' }),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
     startedAt: z.iso.datetime().nullable(),
@@ -138,11 +141,15 @@ export const ListReplaysQuerySchema = z.object(paginationShape).strict();
 export const ReplayJobListSchema = z
   .object({
     items: z.array(ReplayJobSchema),
-    nextCursor: z.string().nullable().meta({ description: 'Pass as `cursor` for the next page; null on the last.' }),
+    nextCursor: z
+      .string()
+      .nullable()
+      .meta({ description: 'Pass as `cursor` for the next page; null on the last.' }),
   })
   .strict();
 
-const isoOrNull = (epochMs: number | undefined): string | null => (epochMs === undefined ? null : isoOf(epochMs));
+const isoOrNull = (epochMs: number | undefined): string | null =>
+  epochMs === undefined ? null : isoOf(epochMs);
 
 export function toReplayRequestJson(request: ReplayRequest): z.infer<typeof ReplayRequestSchema> {
   return {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { paginationShape } from './common.schema';
 import { isoOf } from '#commons/clock';
 import type { StoredUser } from '#domain/user';
 import { isValidCalendarDate, isValidTimeZone } from '#domain/zoned-time';
@@ -78,25 +79,7 @@ export const UserPatchSchema = z
   })
   .meta({ description: 'Any non-empty subset of the profile: the body of PATCH /v1/users/{id}.' });
 
-const LIMIT_MESSAGE = 'limit must be an integer from 1 to 100';
-
-export const ListUsersQuerySchema = z
-  .object({
-    limit: z
-      .string({ error: LIMIT_MESSAGE })
-      .regex(/^\d{1,3}$/, { error: LIMIT_MESSAGE, abort: true })
-      .transform(Number)
-      .pipe(z.int().min(1, { error: LIMIT_MESSAGE }).max(100, { error: LIMIT_MESSAGE }))
-      .default(20)
-      .meta({ description: 'Page size, 1..100; 20 when absent.' }),
-    cursor: z
-      .string({ error: 'cursor must be a string' })
-      .min(1, { error: 'cursor must not be empty' })
-      .max(2048, { error: 'cursor is too long' })
-      .optional()
-      .meta({ description: 'The nextCursor of the previous page; opaque.' }),
-  })
-  .strict();
+export const ListUsersQuerySchema = z.object(paginationShape).strict();
 
 const readOnly = (description: string) => ({ description, readOnly: true });
 
