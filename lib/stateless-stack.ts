@@ -25,6 +25,9 @@ import { Monitoring } from './monitoring';
 import { acknowledge } from './nag';
 import type { StatefulStack } from './stateful-stack';
 
+/** The stage's throttling when the environment sets none (lib/config.ts has the same defaults). */
+const DEFAULT_API_RATE_LIMIT = 50;
+const DEFAULT_API_BURST_LIMIT = 100;
 export interface StatelessStackProps extends StackProps {
   readonly envName: string;
   /** The table, queues, bus, topic and secrets this stack's functions use. */
@@ -201,8 +204,13 @@ export class StatelessStack extends Stack {
       sendToQueue: stateful.notificationsQueue,
       manageDeadLetterQueue: stateful.deadLetterQueue,
       invokes: { REPLAY_FUNCTION_NAME: this.replay.function },
+      // An admin's circuit reset or force-open is announced like the breaker's own changes.
+      putEventsTo: stateful.eventBus,
       environment: {
         DUE_SHARDS: dueShards,
+        // The per-key token bucket in the API mirrors the stage's throttling.
+        API_RATE_LIMIT: String(props.apiRateLimit ?? DEFAULT_API_RATE_LIMIT),
+        API_BURST_LIMIT: String(props.apiBurstLimit ?? DEFAULT_API_BURST_LIMIT),
         ...(props.corsAllowOrigin ? { CORS_ALLOW_ORIGIN: props.corsAllowOrigin } : {}),
       },
     });
@@ -279,8 +287,8 @@ export class StatelessStack extends Stack {
         // Full request/response logging would write admin payloads (user data) to the logs.
         dataTraceEnabled: false,
         metricsEnabled: true,
-        throttlingRateLimit: props.apiRateLimit ?? 50,
-        throttlingBurstLimit: props.apiBurstLimit ?? 100,
+        throttlingRateLimit: props.apiRateLimit ?? DEFAULT_API_RATE_LIMIT,
+        throttlingBurstLimit: props.apiBurstLimit ?? DEFAULT_API_BURST_LIMIT,
         accessLogDestination: new apigateway.LogGroupLogDestination(accessLogs),
         accessLogFormat: apigateway.AccessLogFormat.custom(
           JSON.stringify({
