@@ -15,7 +15,12 @@ export const MAX_REPLAY_OCCURRENCES = 10_000;
 export const MAX_REPLAY_WINDOW_DAYS = 366;
 
 /** Statuses a replay may queue again; the in-flight ones (queued, sending, retrying) never. */
-export const REPLAYABLE_STATUSES = ['failed', 'skipped', 'cancelled', 'delivered'] as const satisfies readonly OccurrenceStatus[];
+export const REPLAYABLE_STATUSES = [
+  'failed',
+  'skipped',
+  'cancelled',
+  'delivered',
+] as const satisfies readonly OccurrenceStatus[];
 export type ReplayableStatus = (typeof REPLAYABLE_STATUSES)[number];
 
 /** Without `status`: failed and skipped ones, plus delivered ones when forced. */

@@ -37,24 +37,20 @@ const logError = (message: string, error: unknown): void => {
  */
 export function composeReplay(options: ReplayCompositionOptions): ReplayWindow {
   const table = { client: options.dynamo, tableName: options.tableName };
-  let replays: ReplayWindow | undefined;
-  const launcher =
-    options.launcher ??
-    new InProcessReplayLauncher(
-      (jobId) => {
-        if (!replays) throw new Error('replay launched before it was composed');
-        return replays.run(jobId);
-      },
-      (jobId, error) => {
-        logError(`replay job ${jobId} failed`, error);
-      },
-    );
-  replays = new ReplayWindow({
+  const replays: ReplayWindow = new ReplayWindow({
     log: new DynamoOccurrenceLog({ ...table, shards: options.dueShards }),
     occurrences: new DynamoOccurrenceRepository({ ...table, watchShards: options.dueShards }),
     queue: new SqsNotificationQueue({ client: options.sqs, queueUrl: options.queueUrl }),
     jobs: new DynamoReplayJobRepository(table),
-    launcher,
+    launcher:
+      options.launcher ??
+      new InProcessReplayLauncher(
+        // Called only once a job is launched, long after `replays` is assigned.
+        (jobId) => replays.run(jobId),
+        (jobId, error) => {
+          logError(`replay job ${jobId} failed`, error);
+        },
+      ),
     clock: options.clock,
     ...(options.maxOccurrences === undefined ? {} : { maxOccurrences: options.maxOccurrences }),
     onError: logError,

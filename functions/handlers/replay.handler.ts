@@ -42,6 +42,7 @@ export function createReplayHandler(runtime: () => Promise<ReplayRuntime>) {
       shouldStop: () => context.getRemainingTimeInMillis() < CONTINUE_MARGIN_MS,
     });
     if (outcome.kind === 'continue') await launcher.launch(jobId);
+    metrics.addMetric('ReplayRuns', MetricUnit.Count, 1);
     if ('job' in outcome) {
       const { counts } = outcome.job;
       metrics.addMetric('ReplayRequeued', MetricUnit.Count, counts.requeued);

@@ -206,7 +206,8 @@ export class ReplayWindow {
   /** A repeat of the request: the job as it is, relaunched only when its runner failed or vanished. */
   private async repeat(job: ReplayJob): Promise<ReplayJob> {
     const now = this.deps.clock.now();
-    const stale = (job.status === 'pending' || job.status === 'running') && job.updatedAt + STALE_JOB_MS < now;
+    const stale =
+      (job.status === 'pending' || job.status === 'running') && job.updatedAt + STALE_JOB_MS < now;
     if (job.status !== 'failed' && !stale) return job;
     const relaunched = relaunchReplayJob(job, now);
     // Lost to a concurrent change: someone else moved it, so it has a runner.

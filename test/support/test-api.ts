@@ -44,6 +44,8 @@ export interface TestApi {
 export async function startTestApi(options: {
   clock: Clock;
   rateLimit?: RateLimit;
+  /** Most notifications per replay job (a small cap to test the 422 without 10,000 items). */
+  maxReplayOccurrences?: number;
   /** Replaces composed dependencies (e.g. a readiness probe that fails). */
   override?: (deps: ComposedApiDeps) => Partial<ApiHandlerDeps>;
 }): Promise<TestApi> {
@@ -66,6 +68,9 @@ export async function startTestApi(options: {
     deadLetterQueueUrl,
     clock: options.clock,
     ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
+    ...(options.maxReplayOccurrences === undefined
+      ? {}
+      : { maxReplayOccurrences: options.maxReplayOccurrences }),
   });
   const authenticate = composeAuthenticate({
     dynamo: table.doc,

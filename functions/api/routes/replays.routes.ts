@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { NotFoundError } from '#commons/errors';
 import { MAX_REPLAY_OCCURRENCES, MAX_REPLAY_WINDOW_DAYS, REPLAY_JOB_ID } from '#domain/replay-job';
 import { ReplayTooLargeError, type ReplayWindow } from '#use-cases/replay-window.use-case';
@@ -14,7 +15,6 @@ import {
   toReplayJobJson,
   toReplayRequestJson,
 } from '../schemas/replay.schema';
-import { z } from 'zod';
 
 export const REPLAYS_PATH = '/v1/replays';
 const TAG = 'replays';
@@ -94,7 +94,10 @@ export function replayRoutes(replays: ReplayWindow): Route[] {
           const answer = toReplayJobJson(job);
           const response = json(created ? 202 : 200, answer, { location: `${REPLAYS_PATH}/${job.id}` });
           return created
-            ? { ...response, audit: { resource: 'replay', resourceId: job.id, action: 'create', after: answer } }
+            ? {
+                ...response,
+                audit: { resource: 'replay', resourceId: job.id, action: 'create', after: answer },
+              }
             : response;
         } catch (error) {
           if (error instanceof ReplayTooLargeError) throw tooLarge(error.limit);
