@@ -27,11 +27,8 @@ export interface MonitoringProps {
   readonly envName: string;
   /** Every alarm notifies this topic when it fires and when it recovers. */
   readonly alarmTopic: sns.ITopic;
-  /** The functions by role; `replay` is optional until its handler exists. */
-  readonly functions: Readonly<Partial<Record<FunctionRole, lambda.IFunction>>> & {
-    readonly scheduler: lambda.IFunction;
-    readonly worker: lambda.IFunction;
-  };
+  /** The functions by role: each gets its error and throttle alarms and dashboard lines. */
+  readonly functions: Readonly<Record<FunctionRole, lambda.IFunction>>;
   readonly restApi: apigateway.RestApi;
   readonly queue: sqs.IQueue;
   readonly deadLetterQueue: sqs.IQueue;
