@@ -191,7 +191,6 @@ export class Monitoring extends Construct {
 
     for (const role of FUNCTION_ROLES) {
       const fn = props.functions[role];
-      if (fn === undefined) continue;
       const name = role.charAt(0).toUpperCase() + role.slice(1);
       const { errors } = FUNCTION_ALARMS[role];
       this.alarm(`${name}Errors`, {
@@ -314,12 +313,13 @@ export class Monitoring extends Construct {
           }),
         ];
       case 'lambda':
-        return definition.functions.flatMap((role) => {
-          const fn = props.functions[role];
-          return fn === undefined
-            ? []
-            : [fn.metric(definition.metricName, { statistic: definition.stat, label: role, period })];
-        });
+        return definition.functions.map((role) =>
+          props.functions[role].metric(definition.metricName, {
+            statistic: definition.stat,
+            label: role,
+            period,
+          }),
+        );
       case 'sqs': {
         const queue = definition.queue === 'dlq' ? props.deadLetterQueue : props.queue;
         return [
