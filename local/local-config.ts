@@ -1,4 +1,4 @@
-import { ConfigError, envWebhookUrlPolicy } from '#commons/config';
+import { ConfigError, envRotatingOut, envWebhookUrlPolicy, WEBHOOK_SECRET_PATTERN } from '#commons/config';
 import type { WebhookUrlPolicy } from '#domain/webhook-url';
 
 /** The environment of `npm start` (CONTRACT section 2), parsed once. */
@@ -8,6 +8,11 @@ export interface LocalConfig {
   adminApiKey?: string;
   webhookUrl?: string;
   webhookSecret?: string;
+  /**
+   * A global secret being rotated out (WEBHOOK_PREVIOUS_SECRET) and the end of its overlap
+   * (WEBHOOK_PREVIOUS_SECRET_EXPIRES_AT): until then every message is signed with it too.
+   */
+  webhookPreviousSecret?: { secret: string; expiresAt: number };
   clockStart?: number;
   clockRate: number;
   tickSeconds: number;
@@ -55,12 +60,17 @@ export function localConfigFromEnv(env: Env): LocalConfig {
   if (webhookUrl !== undefined && !/^https?:\/\//.test(webhookUrl)) {
     throw new ConfigError(`WEBHOOK_URL must be an http(s) URL, got "${webhookUrl}"`);
   }
+  const previous = envRotatingOut('WEBHOOK_PREVIOUS_SECRET', 'WEBHOOK_PREVIOUS_SECRET_EXPIRES_AT')(env);
+  if (previous && !WEBHOOK_SECRET_PATTERN.test(previous.value)) {
+    throw new ConfigError('WEBHOOK_PREVIOUS_SECRET must be whsec_ followed by base64');
+  }
   return {
     port,
     dataDir: optional(env, 'DATA_DIR') ?? '.data',
     adminApiKey: optional(env, 'ADMIN_API_KEY'),
     webhookUrl,
     webhookSecret: optional(env, 'WEBHOOK_SECRET'),
+    ...(previous ? { webhookPreviousSecret: { secret: previous.value, expiresAt: previous.expiresAt } } : {}),
     clockStart,
     clockRate: positiveNumber(env, 'CLOCK_RATE', 1),
     tickSeconds: positiveNumber(env, 'TICK_SECONDS', 60),

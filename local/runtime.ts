@@ -194,6 +194,7 @@ export async function startLocalRuntime(
       deadLetterQueueUrl: queues.deadLetterQueueUrl,
       webhookUrl: config.webhookUrl ?? `${url}/_local/sink`,
       webhookSecret: secrets.webhookSecret,
+      ...(config.webhookPreviousSecret ? { webhookPreviousSecrets: [config.webhookPreviousSecret] } : {}),
       webhookTimeoutMs: options.faults?.webhookTimeoutMs ?? WEBHOOK_TIMEOUT_MS,
       webhookUrlPolicy: config.webhookUrlPolicy,
       timeScale: config.clockRate,

@@ -21,6 +21,8 @@ import { openApiRoutes } from './routes/openapi.routes';
 import { operationsRoutes, type OperationsDeps } from './routes/operations.routes';
 import { eventModelRoutes, type EventModelDeps } from './routes/event-model.routes';
 import { replayRoutes } from './routes/replays.routes';
+import { privacyRoutes } from './routes/privacy.routes';
+import type { UserPrivacy } from '#use-cases/user-privacy.use-case';
 import type { ReplayWindow } from '#use-cases/replay-window.use-case';
 import { userRoutes } from './routes/users.routes';
 
@@ -33,6 +35,8 @@ export interface ApiDeps {
   operations?: OperationsDeps;
   /** Replay / recover (POST /v1/replays, issue 4); absent, no replay routes. */
   replays?: ReplayWindow;
+  /** Export and erasure of one user (issue 3, item 7); absent, no privacy routes. */
+  privacy?: UserPrivacy;
   apiKeys: ManageApiKeys;
   auditLog: AuditLog;
   idempotency: IdempotencyStore;
@@ -59,6 +63,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
     ...(deps.eventModel ? eventModelRoutes(deps.eventModel, deps.manageUsers) : []),
     ...(deps.operations ? operationsRoutes(deps.operations) : []),
     ...(deps.replays ? replayRoutes(deps.replays) : []),
+    ...(deps.privacy ? privacyRoutes(deps.privacy, deps.clock) : []),
     ...apiKeyRoutes(deps.apiKeys),
     ...auditRoutes(deps.auditLog, deps.clock),
   ];

@@ -77,6 +77,39 @@ export const envWebhookUrlPolicy =
     return { requireHttps: options.requireHttps, allowed: parsed.value };
   };
 
+/** A secret being rotated out and the end of its overlap (epoch ms). */
+export interface RotatingOut {
+  value: string;
+  expiresAt: number;
+}
+
+/**
+ * A secret being rotated out: `valueName` holds it (or its ARN), `expiresName` the ISO-8601
+ * instant its overlap ends. Both or neither (neither: no rotation under way); one without the
+ * other, or an instant that is not one, is an error at start naming them.
+ */
+export const envRotatingOut =
+  (valueName: string, expiresName: string): EnvReader<RotatingOut | undefined> =>
+  (env) => {
+    const value = env[valueName]?.trim();
+    const expires = env[expiresName]?.trim();
+    if (!value && !expires) return undefined;
+    if (!value) throw new ConfigError(`${expiresName} is set but ${valueName} is not: set both or neither`);
+    if (!expires) {
+      throw new ConfigError(`${valueName} needs ${expiresName}, the ISO-8601 instant its overlap ends`);
+    }
+    const expiresAt = /^\d{4}-\d{2}-\d{2}T/.test(expires) ? Date.parse(expires) : Number.NaN;
+    if (Number.isNaN(expiresAt)) {
+      throw new ConfigError(
+        `${expiresName} must be an ISO-8601 instant such as 2027-06-15T09:00:00Z, got "${expires}"`,
+      );
+    }
+    return { value, expiresAt };
+  };
+
+/** `whsec_` + base64, the form of every Standard Webhooks secret this service signs with. */
+export const WEBHOOK_SECRET_PATTERN = /^whsec_[A-Za-z0-9+/]+={0,2}$/;
+
 /**
  * Every function that touches the table. DUE_SHARDS has no default on purpose: the scheduler
  * reads shards 0..DUE_SHARDS-1, so an API writing with another count would hide users from it.
@@ -140,6 +173,11 @@ export const workerConfigSpec = {
   webhookUrl: envString('WEBHOOK_URL'),
   /** Secrets Manager holds the signing secret; its value never sits in the environment. */
   webhookSecretArn: envString('WEBHOOK_SECRET_ARN'),
+  /**
+   * Optional, during a rotation of the global secret (docs/security.md): the secret being
+   * rotated out (its ARN) and the instant its overlap ends; until then it signs every message too.
+   */
+  webhookPreviousSecret: envRotatingOut('WEBHOOK_PREVIOUS_SECRET_ARN', 'WEBHOOK_PREVIOUS_SECRET_EXPIRES_AT'),
   webhookTimeoutMs: withDefault(
     envInteger('WEBHOOK_TIMEOUT_MS', { min: 100, max: 60_000 }),
     'WEBHOOK_TIMEOUT_MS',

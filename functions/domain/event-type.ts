@@ -39,11 +39,28 @@ export interface EventTypeDefinition {
   webhookUrl?: string;
 }
 
+/** A secret being rotated out: messages are also signed with it until `expiresAt` (epoch ms). */
+export interface PreviousWebhookSecret {
+  secret: string;
+  expiresAt: number;
+}
+
+/** Longest and default overlap of a secret rotation (POST /v1/event-types/{key}/rotate-secret). */
+export const MAX_ROTATION_OVERLAP_HOURS = 168;
+export const DEFAULT_ROTATION_OVERLAP_HOURS = 24;
+/** Secrets kept signing at once beyond the current one: rotating again within an overlap keeps the older. */
+const MAX_PREVIOUS_SECRETS = 3;
+
 export interface EventType extends EventTypeDefinition {
   key: string;
   builtIn: boolean;
   /** `whsec_…`, set exactly when `webhookUrl` is; shown once, when generated. */
   webhookSecret?: string;
+  /**
+   * Secrets replaced by a rotation, newest first, each still signing until its `expiresAt`;
+   * dropped with the webhook. Never shown by the API.
+   */
+  previousWebhookSecrets?: readonly PreviousWebhookSecret[];
   /** Absent on a built-in's default that was never stored. */
   createdAt?: string;
   updatedAt?: string;
@@ -93,12 +110,45 @@ export type TimingOf = Pick<EventType, 'sendAt' | 'leapDay' | 'recurrence'>;
 export const effectiveSendAt = (type: Pick<EventType, 'sendAt'>, userSendAt?: string): string =>
   userSendAt ?? type.sendAt;
 
-/** The webhook a type's notifications go to: its own (with its own secret) or the global one. */
+/** Where a notification goes and what signs it. */
+export interface WebhookTarget {
+  url: string;
+  secret: string;
+  /** Secrets being rotated out, still signing until their `expiresAt`. */
+  previousSecrets?: readonly PreviousWebhookSecret[];
+}
+
+/** The webhook a type's notifications go to: its own (with its own secrets) or the global one. */
 export function webhookTargetOf(
-  type: Pick<EventType, 'webhookUrl' | 'webhookSecret'>,
-  fallback: { url: string; secret: string },
-): { url: string; secret: string } {
-  return type.webhookUrl !== undefined && type.webhookSecret !== undefined
-    ? { url: type.webhookUrl, secret: type.webhookSecret }
-    : fallback;
+  type: Pick<EventType, 'webhookUrl' | 'webhookSecret' | 'previousWebhookSecrets'>,
+  fallback: WebhookTarget,
+): WebhookTarget {
+  if (type.webhookUrl === undefined || type.webhookSecret === undefined) return fallback;
+  return {
+    url: type.webhookUrl,
+    secret: type.webhookSecret,
+    ...(type.previousWebhookSecrets?.length ? { previousSecrets: type.previousWebhookSecrets } : {}),
+  };
+}
+
+/**
+ * A type's webhook secret rotated: `newSecret` signs from now on, the current one keeps signing
+ * too until `now + overlapMs` (Standard Webhooks allows several signatures), and earlier
+ * secrets still inside their own overlap stay until theirs ends.
+ */
+export function rotatedSecrets(
+  type: Pick<EventType, 'webhookSecret' | 'previousWebhookSecrets'>,
+  newSecret: string,
+  now: number,
+  overlapMs: number,
+): { webhookSecret: string; previousWebhookSecrets: PreviousWebhookSecret[] } {
+  const current =
+    type.webhookSecret === undefined ? [] : [{ secret: type.webhookSecret, expiresAt: now + overlapMs }];
+  const stillSigning = (type.previousWebhookSecrets ?? []).filter(
+    (previous) => previous.expiresAt > now && previous.secret !== type.webhookSecret,
+  );
+  return {
+    webhookSecret: newSecret,
+    previousWebhookSecrets: [...current, ...stillSigning].slice(0, MAX_PREVIOUS_SECRETS),
+  };
 }

@@ -7,6 +7,8 @@ import { DynamoOccurrenceRepository } from '#adapters/dynamodb/dynamo-occurrence
 import { DynamoEventTypeRepository } from '#adapters/dynamodb/dynamo-event-type-repository';
 import { DynamoUserEventRepository } from '#adapters/dynamodb/dynamo-user-event-repository';
 import { DynamoUserRepository } from '#adapters/dynamodb/dynamo-user-repository';
+import { DynamoPersonalDataStore } from '#adapters/dynamodb/dynamo-personal-data';
+import { UserPrivacy } from '#use-cases/user-privacy.use-case';
 import { SqsNotificationQueue } from '#adapters/sqs/sqs-notification-queue';
 import { generateWebhookSecret } from '#adapters/webhook/signature';
 import type { WebhookUrlPolicy } from '#domain/webhook-url';
@@ -100,6 +102,13 @@ export function composeApi(options: ApiCompositionOptions): ComposedApiDeps {
       ...options,
       ...(options.replayLauncher ? { launcher: options.replayLauncher } : {}),
       ...(options.maxReplayOccurrences === undefined ? {} : { maxOccurrences: options.maxReplayOccurrences }),
+    }),
+    privacy: new UserPrivacy({
+      users,
+      userEvents,
+      occurrences,
+      personalData: new DynamoPersonalDataStore(table),
+      clock: options.clock,
     }),
     apiKeys: new ManageApiKeys({ keys: new DynamoApiKeyRepository(table), clock: options.clock }),
     auditLog: new DynamoAuditLog(table),

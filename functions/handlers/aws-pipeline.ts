@@ -1,6 +1,12 @@
 import { awsClients, readSecret } from '#commons/clients';
 import { systemClock } from '#commons/clock';
-import { parseConfig, schedulerConfigSpec, workerConfigSpec } from '#commons/config';
+import {
+  ConfigError,
+  parseConfig,
+  schedulerConfigSpec,
+  WEBHOOK_SECRET_PATTERN,
+  workerConfigSpec,
+} from '#commons/config';
 import type { ScheduleDueOccurrences } from '#use-cases/schedule-due.use-case';
 import { buildScheduler, buildWorker, type Worker } from './pipeline';
 
@@ -42,11 +48,30 @@ export function awsWorker(): Promise<Worker> {
     (async () => {
       const config = parseConfig(workerConfigSpec, process.env);
       const webhookSecret = await readSecret(config.webhookSecretArn);
-      return buildWorker({ ...config, webhookSecret, clients: awsClients(), clock: systemClock });
+      const previous = config.webhookPreviousSecret;
+      const webhookPreviousSecrets = previous
+        ? [{ secret: await readPreviousSecret(previous.value), expiresAt: previous.expiresAt }]
+        : undefined;
+      return buildWorker({
+        ...config,
+        webhookSecret,
+        ...(webhookPreviousSecrets ? { webhookPreviousSecrets } : {}),
+        clients: awsClients(),
+        clock: systemClock,
+      });
     })(),
     () => {
       worker = undefined;
     },
   );
   return worker;
+}
+
+/** The secret being rotated out; a value that is no `whsec_` secret stops the cold start, naming the variable. */
+async function readPreviousSecret(arn: string): Promise<string> {
+  const secret = (await readSecret(arn)).trim();
+  if (!WEBHOOK_SECRET_PATTERN.test(secret)) {
+    throw new ConfigError('WEBHOOK_PREVIOUS_SECRET_ARN: the secret is not whsec_ followed by base64');
+  }
+  return secret;
 }

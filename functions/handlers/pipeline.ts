@@ -15,6 +15,7 @@ import { EventBridgePublisher } from '#adapters/eventbridge/eventbridge-publishe
 import { SqsNotificationQueue } from '#adapters/sqs/sqs-notification-queue';
 import { EndpointGuard, type HostResolver } from '#adapters/webhook/endpoint-guard';
 import { HttpWebhookSender } from '#adapters/webhook/http-webhook-sender';
+import type { PreviousWebhookSecret } from '#domain/event-type';
 import { STRICT_WEBHOOK_URL_POLICY, type WebhookUrlPolicy } from '#domain/webhook-url';
 import { DEFAULT_RETRY_POLICY, validateRetryPolicy, type RetryPolicy } from '#domain/retry-policy';
 import type { CircuitTransition } from '#ports/circuit-breaker';
@@ -75,6 +76,8 @@ export function buildWorker(
     deadLetterQueueUrl: string;
     webhookUrl: string;
     webhookSecret: string;
+    /** The global secret being rotated out and the end of its overlap (WEBHOOK_PREVIOUS_SECRET…). */
+    webhookPreviousSecrets?: readonly PreviousWebhookSecret[];
     webhookTimeoutMs: number;
     /**
      * The SSRF guard's rules for webhook URLs other than `webhookUrl` (which is trusted):
@@ -132,6 +135,7 @@ export function buildWorker(
     settings: {
       webhookUrl: options.webhookUrl,
       webhookSecret: options.webhookSecret,
+      ...(options.webhookPreviousSecrets ? { webhookPreviousSecrets: options.webhookPreviousSecrets } : {}),
       webhookTimeoutMs: options.webhookTimeoutMs,
       minimumAttemptMs: 1_000,
       retryPolicy,

@@ -14,7 +14,7 @@ import {
   type Occurrence,
 } from '#domain/occurrence';
 import { deferralDelayMs, retryDelayMs, type RetryPolicy } from '#domain/retry-policy';
-import { webhookTargetOf, type EventType } from '#domain/event-type';
+import { webhookTargetOf, type EventType, type PreviousWebhookSecret } from '#domain/event-type';
 import { nextScheduled } from '#domain/schedule';
 import { BIRTHDAY_TEMPLATE, renderTemplate } from '#domain/template';
 import { fullNameOf, type StoredUser } from '#domain/user';
@@ -42,6 +42,11 @@ import { EventTypeCatalog } from './event-type-catalog';
 export interface DeliverySettings {
   webhookUrl: string;
   webhookSecret: string;
+  /**
+   * The global secrets being rotated out (WEBHOOK_PREVIOUS_SECRET), each signing too until its
+   * `expiresAt`; a type with a webhook of its own has its own (rotate-secret).
+   */
+  webhookPreviousSecrets?: readonly PreviousWebhookSecret[];
   /** Upper bound of one POST; further bounded by the invocation's remaining time. */
   webhookTimeoutMs: number;
   /** Below this much remaining time an attempt is not started (the message comes back). */
@@ -232,6 +237,7 @@ export class DeliverOccurrence {
     const webhook = webhookTargetOf(current.type, {
       url: settings.webhookUrl,
       secret: settings.webhookSecret,
+      ...(settings.webhookPreviousSecrets ? { previousSecrets: settings.webhookPreviousSecrets } : {}),
     });
     const body = JSON.stringify(
       webhookBody(occurrence, current.user, attemptAt, {
@@ -246,6 +252,7 @@ export class DeliverOccurrence {
         timestampSeconds: Math.floor(attemptAt / 1000),
         body,
         secret: webhook.secret,
+        ...(webhook.previousSecrets ? { previousSecrets: webhook.previousSecrets } : {}),
         timeoutMs,
         ...(signal ? { signal } : {}),
       }),

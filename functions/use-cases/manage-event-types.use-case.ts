@@ -4,6 +4,7 @@ import { AlreadyExistsError, ConflictError, NotFoundError, VersionMismatchError 
 import {
   EVENT_TYPE_KEY_PATTERN,
   isBuiltInKey,
+  rotatedSecrets,
   type EventType,
   type EventTypeDefinition,
 } from '#domain/event-type';
@@ -140,6 +141,47 @@ export class ManageEventTypes {
     return current;
   }
 
+  /**
+   * A new secret for the type's own webhook, answered once; the current one keeps signing too for
+   * `overlapHours` (Standard Webhooks: both signatures on every message meanwhile), so receivers
+   * can switch at their own pace. Only for a type with a webhook of its own (409 otherwise: the
+   * global secret is the deployment's, WEBHOOK_SECRET / WEBHOOK_PREVIOUS_SECRET).
+   * @throws NotFoundError, EventModelError (409), VersionMismatchError, ConflictError
+   */
+  async rotateSecret(
+    key: string,
+    overlapHours: number,
+    expectedVersion?: number,
+  ): Promise<SavedEventType & { before: EventType; newSecret: string; overlapEndsAt: number }> {
+    const current = await this.get(key);
+    if (expectedVersion !== undefined && expectedVersion !== current.version) {
+      throw new VersionMismatchError('event type', expectedVersion, current.version);
+    }
+    if (current.webhookUrl === undefined || current.webhookSecret === undefined) {
+      throw new EventModelError(
+        'conflict',
+        `The event type ${key} has no webhook of its own, so no secret of its own to rotate; its notifications are signed with the deployment's WEBHOOK_SECRET (see docs/security.md).`,
+      );
+    }
+    const now = this.deps.clock.now();
+    const newSecret = this.newSecret();
+    const overlapMs = overlapHours * 3_600_000;
+    const next: EventType = {
+      ...current,
+      ...rotatedSecrets(current, newSecret, now, overlapMs),
+      updatedAt: isoOf(now),
+      version: current.version + 1,
+    };
+    if (!(await this.deps.repository.put(next, current.version))) {
+      const stored = await this.deps.repository.get(key);
+      if (expectedVersion !== undefined && stored) {
+        throw new VersionMismatchError('event type', expectedVersion, stored.version);
+      }
+      throw new ConflictError(`event type ${key} changed while its secret was rotated`);
+    }
+    return { type: next, before: current, newSecret, overlapEndsAt: now + overlapMs };
+  }
+
   private async edit(
     key: string,
     changesOf: () => EventTypeChanges,
@@ -172,11 +214,14 @@ export class ManageEventTypes {
         webhookUrl !== undefined && current.webhookSecret === undefined ? this.newSecret() : undefined;
       const webhookSecret = webhookUrl === undefined ? undefined : (newSecret ?? current.webhookSecret);
       const now = isoOf(this.deps.clock.now());
+      // A rotation's overlap outlives edits of the type, but not the removal of its webhook.
+      const previousWebhookSecrets = webhookSecret === undefined ? undefined : current.previousWebhookSecrets;
       const next: EventType = {
         key,
         builtIn: current.builtIn,
         ...definition,
         ...(webhookSecret === undefined ? {} : { webhookSecret }),
+        ...(previousWebhookSecrets?.length ? { previousWebhookSecrets } : {}),
         createdAt: current.createdAt ?? now,
         updatedAt: now,
         version: current.version + 1,

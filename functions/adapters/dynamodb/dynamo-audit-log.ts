@@ -2,7 +2,7 @@ import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/
 import type { AuditEntry, AuditLog, AuditPage, AuditQuery } from '#ports/audit-log';
 import { InvalidCursorError } from '#ports/user-repository';
 import { decodeListCursor, encodeListCursor, type Item } from './list-index';
-import { keys } from './table-layout';
+import { keys, USER_OCCURRENCE_INDEX } from './table-layout';
 
 const DAY_MS = 86_400_000;
 const dayOf = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
@@ -21,11 +21,26 @@ export class DynamoAuditLog implements AuditLog {
     this.tableName = deps.tableName;
   }
 
+  /**
+   * An entry about a user also goes into the user-occurrence index (`USER#<userId>`, at), so the
+   * privacy export and erasure find it without walking every day of the log.
+   */
   async record(entry: AuditEntry): Promise<void> {
+    const subject = auditSubjectUserOf(entry);
     await this.client.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { ...keys.audit(entry.at.slice(0, 10), entry.id), entity: 'audit', ...entry },
+        Item: {
+          ...keys.audit(entry.at.slice(0, 10), entry.id),
+          entity: 'audit',
+          ...entry,
+          ...(subject === undefined
+            ? {}
+            : {
+                [USER_OCCURRENCE_INDEX.partition]: `USER#${subject}`,
+                [USER_OCCURRENCE_INDEX.sort]: Date.parse(entry.at),
+              }),
+        },
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );
@@ -97,7 +112,43 @@ function decodePosition(cursor: string): { day: string; after: string } {
   return { day, after };
 }
 
-function entryOf(item: Item): AuditEntry {
-  const { pk: _pk, sk: _sk, entity: _entity, ...entry } = item;
+/**
+ * The user an entry is about, when its `before`/`after` may hold that user's data: the user
+ * itself and its preferences (`resourceId` is the user id), one of its events (`<userId>/<eventId>`)
+ * and a command on one of its notifications (the notification names its `userId`). Bulk
+ * summaries (`user-bulk`) list ids only and are not indexed.
+ */
+export function auditSubjectUserOf(
+  entry: Pick<AuditEntry, 'resource' | 'resourceId' | 'before' | 'after'>,
+): string | undefined {
+  switch (entry.resource) {
+    case 'user':
+    case 'user-preferences':
+      return entry.resourceId;
+    case 'user-event':
+      return entry.resourceId.split('/')[0] || undefined;
+    case 'notification':
+      return userIdIn(entry.after) ?? userIdIn(entry.before);
+    default:
+      return undefined;
+  }
+}
+
+const userIdIn = (value: unknown): string | undefined => {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const userId = (value as Record<string, unknown>).userId;
+  return typeof userId === 'string' && userId !== '' ? userId : undefined;
+};
+
+/** Drops the storage keys, the user-index keys among them. */
+export function entryOf(item: Item): AuditEntry {
+  const {
+    pk: _pk,
+    sk: _sk,
+    entity: _entity,
+    [USER_OCCURRENCE_INDEX.partition]: _userPk,
+    [USER_OCCURRENCE_INDEX.sort]: _at,
+    ...entry
+  } = item;
   return entry as unknown as AuditEntry;
 }

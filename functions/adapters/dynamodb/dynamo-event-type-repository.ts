@@ -1,9 +1,9 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { EventType, Recurrence } from '#domain/event-type';
+import type { EventType, PreviousWebhookSecret, Recurrence } from '#domain/event-type';
 import type { LeapDayPolicy } from '#domain/schedule';
 import type { EventTypeRepository } from '#ports/event-type-repository';
-import { queryPages } from './query-pages';
+import { listIndexAll } from './list-index';
 import { EVENT_TYPE_LIST_PARTITION, LIST_INDEX, keys } from './table-layout';
 
 const ENTITY = 'eventType';
@@ -28,6 +28,14 @@ export function eventTypeToItem(type: EventType): Record<string, unknown> {
     recurrence: type.recurrence,
     ...(type.webhookUrl === undefined ? {} : { webhookUrl: type.webhookUrl }),
     ...(type.webhookSecret === undefined ? {} : { webhookSecret: type.webhookSecret }),
+    ...(type.previousWebhookSecrets?.length
+      ? {
+          previousWebhookSecrets: type.previousWebhookSecrets.map(({ secret, expiresAt }) => ({
+            secret,
+            expiresAt,
+          })),
+        }
+      : {}),
     ...(type.createdAt === undefined ? {} : { createdAt: type.createdAt }),
     ...(type.updatedAt === undefined ? {} : { updatedAt: type.updatedAt }),
     version: type.version,
@@ -45,6 +53,7 @@ export function eventTypeFromItem(item: Record<string, unknown>): EventType {
     item[name] === undefined ? undefined : text(name);
   const webhookUrl = optionalText('webhookUrl');
   const webhookSecret = optionalText('webhookSecret');
+  const previousWebhookSecrets = previousSecretsOf(item.previousWebhookSecrets);
   const createdAt = optionalText('createdAt');
   const updatedAt = optionalText('updatedAt');
   return {
@@ -58,10 +67,21 @@ export function eventTypeFromItem(item: Record<string, unknown>): EventType {
     recurrence: text('recurrence') as Recurrence,
     ...(webhookUrl === undefined ? {} : { webhookUrl }),
     ...(webhookSecret === undefined ? {} : { webhookSecret }),
+    ...(previousWebhookSecrets.length > 0 ? { previousWebhookSecrets } : {}),
     ...(createdAt === undefined ? {} : { createdAt }),
     ...(updatedAt === undefined ? {} : { updatedAt }),
     version: Number(item.version),
   };
+}
+
+/** The rotated-out secrets of an item (a list of `{ secret, expiresAt }`); anything else is none. */
+function previousSecretsOf(value: unknown): PreviousWebhookSecret[] {
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((entry: unknown) => {
+    if (typeof entry !== 'object' || entry === null) return [];
+    const { secret, expiresAt } = entry as Record<string, unknown>;
+    return typeof secret === 'string' && typeof expiresAt === 'number' ? [{ secret, expiresAt }] : [];
+  });
 }
 
 /** EventTypeRepository on the single table. */
@@ -75,18 +95,12 @@ export class DynamoEventTypeRepository implements EventTypeRepository {
     return Item ? eventTypeFromItem(Item) : undefined;
   }
 
-  async list(): Promise<EventType[]> {
-    const types: EventType[] = [];
-    for await (const items of queryPages(this.options.client, {
-      TableName: this.options.tableName,
-      IndexName: LIST_INDEX.name,
-      KeyConditionExpression: '#listPk = :listPk',
-      ExpressionAttributeNames: { '#listPk': LIST_INDEX.partition },
-      ExpressionAttributeValues: { ':listPk': EVENT_TYPE_LIST_PARTITION },
-    })) {
-      types.push(...items.map(eventTypeFromItem));
-    }
-    return types;
+  list(): Promise<EventType[]> {
+    return listIndexAll({
+      ...this.options,
+      partition: EVENT_TYPE_LIST_PARTITION,
+      fromItem: eventTypeFromItem,
+    });
   }
 
   put(type: EventType, expectedVersion: number): Promise<boolean> {

@@ -1,5 +1,9 @@
 import { NotFoundError } from '#commons/errors';
-import { EVENT_TYPE_KEY_PATTERN } from '#domain/event-type';
+import {
+  DEFAULT_ROTATION_OVERLAP_HOURS,
+  EVENT_TYPE_KEY_PATTERN,
+  MAX_ROTATION_OVERLAP_HOURS,
+} from '#domain/event-type';
 import type { ManageEventTypes, SavedEventType } from '#use-cases/manage-event-types.use-case';
 import type { ManageUserEvents } from '#use-cases/manage-user-events.use-case';
 import { etagOf, expectedVersionOf, json, noContent, parseJsonBody, type HttpResponse } from '../http';
@@ -17,6 +21,11 @@ import {
   toEventTypeJson,
   toPreviewJson,
 } from '../schemas/event-model.schema';
+import {
+  RotateSecretBodySchema,
+  RotatedSecretSchema,
+  toRotatedSecretJson,
+} from '../schemas/secret-rotation.schema';
 import { withEventModelProblems } from './event-model-problems';
 
 export const EVENT_TYPES_PATH = '/v1/event-types';
@@ -28,6 +37,9 @@ function keyOf({ params }: RouteRequest): string {
   if (!EVENT_TYPE_KEY_PATTERN.test(key)) throw new NotFoundError('event type', key);
   return key;
 }
+
+/** Where a route's body is optional, an empty one (whatever its content type) takes the defaults. */
+const hasBody = ({ event }: RouteRequest): boolean => (event.body ?? '') !== '';
 
 const savedJson = (
   status: number,
@@ -206,6 +218,40 @@ export function eventTypeRoutes(manage: ManageEventTypes, userEvents: ManageUser
         const key = keyOf(request);
         const input = parseJsonBody(request.event, PreviewBodySchema);
         return json(200, toPreviewJson(await userEvents.preview(key, input)));
+      },
+    },
+    {
+      method: 'POST',
+      path: `${EVENT_TYPES_PATH}/{key}/rotate-secret`,
+      doc: {
+        summary: 'Rotate the secret of an event type’s own webhook',
+        description:
+          `A new whsec_ secret, shown in this answer only. The old one keeps signing too for overlapHours (default ${DEFAULT_ROTATION_OVERLAP_HOURS}, at most ${MAX_ROTATION_OVERLAP_HOURS}): meanwhile every message carries both signatures, so receivers on either secret verify it (Standard Webhooks). ` +
+          'Only for types with a webhookUrl of their own (409 otherwise: the global secret is the deployment’s; see docs/security.md). The body may be left out.',
+        tag: TAG,
+        body: RotateSecretBodySchema,
+        responses: { 200: { description: 'Rotated', schema: RotatedSecretSchema } },
+        errors: [400, 404, 409, 412, 413, 415],
+      },
+      handler: async (request) => {
+        const key = keyOf(request);
+        const { overlapHours = DEFAULT_ROTATION_OVERLAP_HOURS } = hasBody(request)
+          ? parseJsonBody(request.event, RotateSecretBodySchema)
+          : {};
+        const rotated = await manage.rotateSecret(key, overlapHours, expectedVersionOf(request.event));
+        return {
+          ...json(200, toRotatedSecretJson(rotated.type, rotated.newSecret, rotated.overlapEndsAt), {
+            etag: etagOf(rotated.type.version),
+          }),
+          // Secrets never reach the audit log: the type as the API shows it, before and after.
+          audit: {
+            resource: 'event-type',
+            resourceId: key,
+            action: 'command',
+            before: toEventTypeJson(rotated.before),
+            after: toEventTypeJson(rotated.type),
+          },
+        };
       },
     },
   ];

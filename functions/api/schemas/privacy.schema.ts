@@ -25,11 +25,9 @@ export const UserExportSchema = z
     notifications: z.array(NotificationDetailSchema).meta({
       description: `Every notification of the user with all its attempts, oldest due first; at most ${MAX_EXPORTED_NOTIFICATIONS}.`,
     }),
-    notificationsTruncated: z
-      .boolean()
-      .meta({
-        description: `More than ${MAX_EXPORTED_NOTIFICATIONS} notifications exist; the oldest are here.`,
-      }),
+    notificationsTruncated: z.boolean().meta({
+      description: `More than ${MAX_EXPORTED_NOTIFICATIONS} notifications exist; the oldest are here.`,
+    }),
     audit: z.array(AuditEntrySchema).meta({
       description: `The audit entries about the user (the user, its preferences, events and notifications), oldest first; at most ${MAX_EXPORTED_NOTIFICATIONS}.`,
     }),

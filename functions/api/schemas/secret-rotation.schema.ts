@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import { isoOf } from '#commons/clock';
-import { DEFAULT_ROTATION_OVERLAP_HOURS, MAX_ROTATION_OVERLAP_HOURS, type EventType } from '#domain/event-type';
+import {
+  DEFAULT_ROTATION_OVERLAP_HOURS,
+  MAX_ROTATION_OVERLAP_HOURS,
+  type EventType,
+} from '#domain/event-type';
 import { EventTypeSchema, toEventTypeJson } from './event-model.schema';
 
 const OVERLAP_MESSAGE = `overlapHours must be an integer from 1 to ${MAX_ROTATION_OVERLAP_HOURS}`;
