@@ -2,6 +2,7 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
+import { format } from 'prettier';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 vi.hoisted(() => {
@@ -10,6 +11,7 @@ vi.hoisted(() => {
 });
 
 import { ManualClock } from '#commons/clock';
+import { renderApiMarkdown } from '../../../scripts/render-api-markdown';
 import { arbitraryFromSchema } from '../../support/json-schema-arbitrary';
 import { startTestApi, type TestApi } from '../../support/test-api';
 
@@ -113,6 +115,11 @@ describe('the served OpenAPI document', () => {
       readFileSync(new URL('../../../docs/openapi.json', import.meta.url), 'utf8'),
     ) as unknown;
     expect(committed).toEqual(document);
+  });
+
+  it('given docs/api.md, then it renders the document the API serves (run npm run docs:openapi)', async () => {
+    const committed = readFileSync(new URL('../../../docs/api.md', import.meta.url), 'utf8');
+    expect(committed).toBe(await format(renderApiMarkdown(document), { parser: 'markdown' }));
   });
 
   it('given no API key, then every operation but GET /health answers 401 problem+json', async () => {
