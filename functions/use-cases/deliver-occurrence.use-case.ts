@@ -15,7 +15,7 @@ import {
 } from '#domain/occurrence';
 import { deferralDelayMs, retryDelayMs, type RetryPolicy } from '#domain/retry-policy';
 import { webhookTargetOf, type EventType, type PreviousWebhookSecret } from '#domain/event-type';
-import { nextScheduled } from '#domain/schedule';
+import { nextScheduled, scheduledInYear } from '#domain/schedule';
 import { BIRTHDAY_TEMPLATE, renderTemplate } from '#domain/template';
 import { fullNameOf, type StoredUser } from '#domain/user';
 import {
@@ -196,6 +196,15 @@ export class DeliverOccurrence {
         return cancelWith(
           isBirthday(target) ? 'birthday or time zone changed' : 'event date or time zone changed',
         );
+      }
+      // Same date under the new rule and already due by it: the day's notification is owed
+      // now (moving the send time must not cost the user this year's message).
+      const underNewRule = scheduledInYear(
+        ruleOf(target, user, type),
+        Number(occurrence.localDate.slice(0, 4)),
+      );
+      if (underNewRule?.localDate === occurrence.localDate && underNewRule.dueAt <= now) {
+        return { kind: 'current', user, target, type };
       }
       const cancelled = await cancelWith('send time or leap policy changed');
       await this.rewind(target, user, type, now);

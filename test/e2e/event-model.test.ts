@@ -193,6 +193,23 @@ describe('event types, user events and preferences through the local runtime', (
     expect(receiver.accepted(waiting.id)).toHaveLength(1);
   });
 
+  it("given a type's send time moved earlier while today's notification waits for a retry, then it is still delivered today, once", async () => {
+    await start('2027-04-01T00:00:00Z');
+    const user = await createUser('1980-01-01', 'UTC', 'Early');
+    await addEvent(user.id, 'anniversary', '2010-04-10');
+    receiver.replyWith({ status: 503 });
+    await runAt(Date.parse('2027-04-10T09:00:00Z'));
+    expect(receiver.requests).toHaveLength(1);
+
+    // 10:00: the type now sends at 08:30, already past today; today's message is still owed.
+    await service.setClock(iso(Date.parse('2027-04-10T10:00:00Z')));
+    expect((await service.api('PATCH', '/v1/event-types/anniversary', { sendAt: '08:30' })).status).toBe(200);
+    receiver.replyWith({ status: 204 });
+    await runAt(Date.parse('2027-04-10T11:00:00Z'));
+    await runAt(Date.parse('2027-04-11T09:00:00Z'));
+    expect(receiver.accepted(user.id).map((request) => request.body.data.localDate)).toEqual(['2027-04-10']);
+  });
+
   it("given a user's zone or own send time changes, then the birthday and every event are rescheduled", async () => {
     await start('2027-01-01T00:00:00Z');
     const user = await createUser('1990-06-15', 'UTC');
