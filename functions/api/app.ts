@@ -139,7 +139,7 @@ export function createApi(deps: ApiDeps): Api {
     } catch (error) {
       response = errorResponse(error, deps.logError);
     }
-    const { audit: _audit, ...answer } = response;
+    const { audit: _audit, oneTimeSecret: _oneTimeSecret, ...answer } = response;
     return finalizeResponse(
       { ...answer, headers: { ...answer.headers, ...corsHeaders(deps.cors, event.headers) } },
       requestId,

@@ -32,6 +32,11 @@ export interface HttpResponse {
   body: string;
   /** Set by routes that change something; never sent to the client. */
   audit?: AuditChange;
+  /**
+   * The body holds a secret shown only this once (a new API key, a webhook secret): it must not
+   * be kept anywhere, not even for an Idempotency-Key repeat.
+   */
+  oneTimeSecret?: boolean;
 }
 
 export const json = (

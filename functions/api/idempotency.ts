@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { Clock } from '#commons/clock';
-import type { IdempotencyStore } from '#ports/idempotency-store';
+import type { IdempotencyStore, StoredResponse } from '#ports/idempotency-store';
 import { headerOf, problemResponse, type HttpResponse } from './http';
 import { ProblemError, problem } from './problem';
 
@@ -69,9 +69,26 @@ export async function runIdempotently(input: {
     await input.store.abandon(scope);
     return response;
   }
-  const { audit: _audit, ...stored } = response;
-  await input.store.complete(scope, fingerprint, stored, now + IDEMPOTENCY_RETAIN_MS);
+  await input.store.complete(scope, fingerprint, storedAnswerOf(response), now + IDEMPOTENCY_RETAIN_MS);
   return response;
+}
+
+/**
+ * What a repeat gets. An answer with a one-time secret is not kept: the repeat learns that the
+ * request was carried out (and where its result is) without the secret, which is stored only as
+ * a hash or, for webhook secrets, only on the resource itself.
+ */
+function storedAnswerOf(response: HttpResponse): StoredResponse {
+  const { audit: _audit, oneTimeSecret, ...answer } = response;
+  if (!oneTimeSecret) return answer;
+  const location = answer.headers.location;
+  return problemResponse(
+    problem(
+      'conflict',
+      'This request was already carried out; the secret it created was shown only in the first answer.',
+    ),
+    location === undefined ? {} : { location },
+  );
 }
 
 const sha256 = (value: string): string => createHash('sha256').update(value, 'utf8').digest('hex');

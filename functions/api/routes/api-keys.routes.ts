@@ -51,6 +51,7 @@ export function apiKeyRoutes(apiKeys: ManageApiKeys): Route[] {
             { ...after, key },
             { location: `${API_KEYS_PATH}/${apiKey.keyId}`, etag: etagOf(apiKey.version) },
           ),
+          oneTimeSecret: true,
           audit: { resource: 'api-key', resourceId: apiKey.keyId, action: 'create', after },
         };
       },

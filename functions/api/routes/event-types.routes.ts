@@ -45,15 +45,17 @@ const savedJson = (
   status: number,
   saved: SavedEventType,
   headers: Record<string, string> = {},
-): HttpResponse =>
-  json(
+): HttpResponse => ({
+  ...json(
     status,
     {
       ...toEventTypeJson(saved.type),
       ...(saved.newSecret === undefined ? {} : { webhookSecret: saved.newSecret }),
     },
     { etag: etagOf(saved.type.version), ...headers },
-  );
+  ),
+  ...(saved.newSecret === undefined ? {} : { oneTimeSecret: true }),
+});
 
 /** `/v1/event-types`: built-in and custom event types, and the template preview. */
 export function eventTypeRoutes(manage: ManageEventTypes, userEvents: ManageUserEvents): Route[] {
@@ -243,6 +245,7 @@ export function eventTypeRoutes(manage: ManageEventTypes, userEvents: ManageUser
           ...json(200, toRotatedSecretJson(rotated.type, rotated.newSecret, rotated.overlapEndsAt), {
             etag: etagOf(rotated.type.version),
           }),
+          oneTimeSecret: true,
           // Secrets never reach the audit log: the type as the API shows it, before and after.
           audit: {
             resource: 'event-type',

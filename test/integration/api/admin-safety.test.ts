@@ -116,6 +116,22 @@ describe('the admin API: credentials, roles, safe writes and the audit log', () 
       expect(await tableItems()).toEqual(before);
     });
 
+    it('given a repeated key creation, then the secret is never answered again nor stored', async () => {
+      const headers = { 'idempotency-key': 'new-key-once' };
+      const first = await api.call('POST', '/v1/api-keys', { body: { name: 'ci', role: 'viewer' }, headers });
+      const second = await api.call('POST', '/v1/api-keys', {
+        body: { name: 'ci', role: 'viewer' },
+        headers,
+      });
+      expect(first.status).toBe(201);
+      expect(second.status).toBe(409);
+      expect(second.headers.get('location')).toBe(`/v1/api-keys/${String(first.body.id)}`);
+      expect(JSON.stringify(second.body)).not.toContain(String(first.body.key).slice(-43));
+      expect(JSON.stringify(await tableItems())).not.toContain(String(first.body.key).slice(-43));
+      const keys = (await api.call('GET', '/v1/api-keys?limit=100')).body.items as { name: string }[];
+      expect(keys.filter((key) => key.name === 'ci')).toHaveLength(1);
+    });
+
     it('given a malformed key, then 400 naming the header', async () => {
       const answer = await api.call('POST', '/v1/users', { body: ada, headers: { 'idempotency-key': 'é' } });
       expect(answer.status).toBe(400);
