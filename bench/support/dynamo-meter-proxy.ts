@@ -19,6 +19,11 @@ export interface MeterTally {
   requests: Record<string, number>;
   /** Read request units DynamoDB (dynalite) reported, by operation. */
   readUnits: Record<string, number>;
+  /**
+   * GetItem requests by the entity read (the `pk` prefix: `USER`, `OCC`, `CIRCUIT`, ...), and
+   * whether strongly consistent (`CIRCUIT consistent`), so each read is attributed, not inferred.
+   */
+  getItemsByEntity: Record<string, number>;
   /** Write units of the base table as DynamoDB (dynalite) reported them, by operation. */
   tableWriteUnits: Record<string, number>;
   /** Write units of each global secondary index, computed here (dynalite does not report them). */
@@ -39,6 +44,7 @@ export interface DynamoMeterProxy {
 const emptyTally = (): MeterTally => ({
   requests: {},
   readUnits: {},
+  getItemsByEntity: {},
   tableWriteUnits: {},
   indexWriteUnits: {},
   conditionalFailures: {},
@@ -108,6 +114,9 @@ export async function startDynamoMeterProxy(target: string, tableName: string): 
     switch (operation) {
       case 'GetItem': {
         add(tally.readUnits, operation, units);
+        const partition = (input.Key as WireItem | undefined)?.[TABLE_KEYS.partition]?.S;
+        const entity = typeof partition === 'string' ? (partition.split('#')[0] ?? partition) : 'unknown';
+        add(tally.getItemsByEntity, `${entity}${input.ConsistentRead === true ? ' consistent' : ''}`, 1);
         const item = output.Item as WireItem | undefined;
         if (item && !input.ProjectionExpression) shadow.set(keyOf(item), item);
         return;

@@ -1,10 +1,15 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { Agent } from 'node:http';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '#commons/clock';
-import { ensureTable, LOCAL_CREDENTIALS, LOCAL_REGION, startEmbeddedDynamo } from '#local/embedded-dynamodb';
+import {
+  dynamoClients,
+  ensureTable,
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION,
+  startEmbeddedDynamo,
+} from '#local/embedded-dynamodb';
 import { startEventBridgeRecorder } from '#local/eventbridge-recorder';
 import { startSqsServer } from '#local/sqs/sqs-server';
 
@@ -26,15 +31,7 @@ export interface LocalAws {
  */
 export async function startLocalAws(options: { clock: Clock; dynamoPath?: string }): Promise<LocalAws> {
   const dynamo = await startEmbeddedDynamo(options.dynamoPath ? { path: options.dynamoPath } : {});
-  // Not dynamoClients(): its sockets live longer than the server's 5 s keep-alive, and a socket
-  // reused just as the server closes it fails the request with ECONNRESET (seen between runs).
-  const raw = new DynamoDBClient({
-    endpoint: dynamo.endpoint,
-    region: LOCAL_REGION,
-    credentials: LOCAL_CREDENTIALS,
-    requestHandler: { httpAgent: new Agent({ keepAlive: true, maxSockets: 50, timeout: 4_000 }) },
-  });
-  const doc = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
+  const { raw, doc } = dynamoClients(dynamo.endpoint);
   await ensureTable(raw, BENCH_TABLE);
   const sqsServer = await startSqsServer({ clock: options.clock });
   const sqs = new SQSClient({

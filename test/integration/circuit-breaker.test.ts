@@ -6,7 +6,7 @@ import { DEFAULT_CIRCUIT_OPTIONS, SharedCircuitBreaker } from '#adapters/circuit
 import { ManualClock } from '#commons/clock';
 import type { CircuitTransition } from '#ports/circuit-breaker';
 import type { WebhookOutcome } from '#ports/webhook-sender';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from '#local/embedded-dynamodb';
+import { dynamoClients, LOCAL_CREDENTIALS, LOCAL_REGION } from '#local/embedded-dynamodb';
 import { startTestTable, type TestTable } from '../support/dynamodb';
 
 const delivered: WebhookOutcome = { kind: 'delivered', statusCode: 200, durationMs: 5 };
@@ -119,6 +119,58 @@ describe('SharedCircuitBreaker with its state in DynamoDB', () => {
     expect(await a.run(key, target.call)).toEqual(delivered);
     expect(await b.run(key, target.call)).toEqual(delivered);
     expect(target.calls.count).toBe(3);
+  });
+
+  it('given a closed circuit, when one container makes many calls at once and more within stateCacheMs, then it reads the shared state once', async () => {
+    const clock = new ManualClock(new Date('2027-03-14T09:00:00Z'));
+    // The same table through a client that counts the circuit reads.
+    const { raw, doc } = dynamoClients(table.endpoint);
+    const reads = { count: 0 };
+    doc.middlewareStack.add(
+      (next, context) => (args) => {
+        if (context.commandName === 'GetItemCommand') reads.count += 1;
+        return next(args);
+      },
+      { step: 'initialize', name: 'countReads' },
+    );
+    const breaker = new SharedCircuitBreaker({
+      store: new DynamoCircuitStateStore({ client: doc, tableName: table.tableName }),
+      clock,
+    });
+    breakers.push(breaker);
+    const key = freshKey();
+    const target = endpoint(delivered);
+
+    try {
+      const batch = () => Promise.all(Array.from({ length: 10 }, () => breaker.run(key, target.call)));
+      expect(await batch()).toEqual(Array.from({ length: 10 }, () => delivered));
+      clock.advance(stateCacheMs - 1);
+      await batch();
+      expect(reads.count).toBe(1);
+
+      clock.advance(1);
+      await batch();
+      expect(reads.count).toBe(2);
+      expect(target.calls.count).toBe(30);
+    } finally {
+      raw.destroy();
+    }
+  });
+
+  it('given retryAt has passed, when one container runs many calls at once, then exactly one of them probes', async () => {
+    const clock = new ManualClock(new Date('2027-03-14T09:00:00Z'));
+    const breaker = container(clock);
+    const key = freshKey();
+    await trip(breaker, key);
+    clock.advance(resetTimeoutMs);
+    const target = endpoint(delivered);
+
+    const results = await Promise.all(Array.from({ length: 10 }, () => breaker.run(key, target.call)));
+
+    expect(target.calls.count).toBe(1);
+    expect(results.filter((r) => r.kind === 'delivered')).toHaveLength(1);
+    expect(results.filter((r) => r.kind === 'circuit-open')).toHaveLength(9);
+    expect(await store.get(key)).toMatchObject({ state: 'closed' });
   });
 
   it('given a container cached the state as closed, when another opens it, then it learns within stateCacheMs', async () => {

@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { queryPages } from '#adapters/dynamodb/query-pages';
+import { listIndexAll } from '#adapters/dynamodb/list-index';
 import { keys, LIST_INDEX } from '#adapters/dynamodb/table-layout';
 import type { CircuitControlStore } from '#ports/circuit-control';
 
@@ -106,21 +106,16 @@ export class DynamoCircuitStateStore implements CircuitStateStore, CircuitContro
   }
 
   async list(max: number): Promise<CircuitRecord[]> {
-    const records: CircuitRecord[] = [];
-    for await (const items of queryPages(this.client, {
-      TableName: this.tableName,
-      IndexName: LIST_INDEX.name,
-      KeyConditionExpression: '#listPk = :circuits',
-      ExpressionAttributeNames: { '#listPk': LIST_INDEX.partition },
-      ExpressionAttributeValues: { ':circuits': CIRCUIT_LIST_PARTITION },
-    })) {
-      for (const item of items) {
-        const key = item.endpointKey;
-        if (typeof key === 'string') records.push(recordOf(key, item));
-      }
-      if (records.length >= max) break;
-    }
-    return records.slice(0, max);
+    const items = await listIndexAll({
+      client: this.client,
+      tableName: this.tableName,
+      partition: CIRCUIT_LIST_PARTITION,
+      max,
+      fromItem: (item) => item,
+    });
+    return items.flatMap((item) =>
+      typeof item.endpointKey === 'string' ? [recordOf(item.endpointKey, item)] : [],
+    );
   }
 
   forceOpen(endpointKey: string, at: number, retryAt: number, expectedVersion: number): Promise<boolean> {

@@ -84,6 +84,12 @@ export class SharedCircuitBreaker implements EndpointCircuitBreaker {
   private readonly logger: { warn(message: string, extra?: object): void } | undefined;
   private readonly local: LocalFailureWindow;
   private readonly cache = new Map<string, CachedState>();
+  /**
+   * The store read in flight per endpoint. Every call that finds the cache expired joins it, so a
+   * container reads each endpoint's state once per `stateCacheMs`, not once per concurrent call
+   * (a batch of 10 parallel deliveries would otherwise all read at each expiry).
+   */
+  private readonly reads = new Map<string, Promise<CircuitRecord | undefined>>();
   /** Store writes started by a local trip; awaited so callers observe their effect. */
   private readonly pendingTrips = new Map<string, Promise<void>>();
 
@@ -121,7 +127,7 @@ export class SharedCircuitBreaker implements EndpointCircuitBreaker {
     if (!won) {
       // Another container is probing. Come back once this container's cache has expired, by
       // when the probe has usually answered; the state is re-read then, not trusted from now.
-      this.cache.delete(endpointKey);
+      this.invalidate(endpointKey);
       return { kind: 'circuit-open', retryAt: now + Math.max(this.options.stateCacheMs, MIN_PROBE_WAIT_MS) };
     }
     return this.probe(endpointKey, call);
@@ -131,24 +137,42 @@ export class SharedCircuitBreaker implements EndpointCircuitBreaker {
   shutdown(): void {
     this.local.shutdown();
     this.cache.clear();
+    this.reads.clear();
   }
 
   /** The shared record, read through a cache that lives `stateCacheMs` of the injected clock. */
-  private async sharedState(endpointKey: string, now: number): Promise<CircuitRecord | undefined> {
+  private sharedState(endpointKey: string, now: number): Promise<CircuitRecord | undefined> {
     const cached = this.cache.get(endpointKey);
     // A clock moved backwards (tests, simulated time) also invalidates the entry.
     if (cached && now >= cached.readAt && now - cached.readAt < this.options.stateCacheMs) {
-      return cached.record;
+      return Promise.resolve(cached.record);
     }
-    let record: CircuitRecord | undefined;
-    try {
-      record = await this.store.get(endpointKey);
-    } catch (error) {
-      // Remembered too, so a dead store costs one failed read per stateCacheMs, not per delivery.
-      this.warnStoreFailed(endpointKey, 'get', error);
-    }
-    this.cache.set(endpointKey, { record, readAt: now });
-    return record;
+    const inFlight = this.reads.get(endpointKey);
+    if (inFlight) return inFlight;
+    const read: Promise<CircuitRecord | undefined> = this.store
+      .get(endpointKey)
+      .catch((error: unknown) => {
+        // Remembered too, so a dead store costs one failed read per stateCacheMs, not per delivery.
+        this.warnStoreFailed(endpointKey, 'get', error);
+        return undefined;
+      })
+      .then((record) => {
+        // Cached only if nothing invalidated the entry meanwhile (a close, a re-open or a trip
+        // by this container): a read that started before that must not bring the old state back.
+        if (this.reads.get(endpointKey) === read) {
+          this.reads.delete(endpointKey);
+          this.cache.set(endpointKey, { record, readAt: now });
+        }
+        return record;
+      });
+    this.reads.set(endpointKey, read);
+    return read;
+  }
+
+  /** Forgets the cached state and any read in flight: the next call reads the store afresh. */
+  private invalidate(endpointKey: string): void {
+    this.cache.delete(endpointKey);
+    this.reads.delete(endpointKey);
   }
 
   /** A call while the circuit is closed (or its state unknown), counted in the local window. */
@@ -178,7 +202,7 @@ export class SharedCircuitBreaker implements EndpointCircuitBreaker {
 
   private async reopen(endpointKey: string): Promise<void> {
     const at = this.clock.now();
-    this.cache.delete(endpointKey);
+    this.invalidate(endpointKey);
     try {
       // Unconditional: holding the lease makes this container the circuit's only writer now.
       // Still open, so no transition is reported.
@@ -190,7 +214,7 @@ export class SharedCircuitBreaker implements EndpointCircuitBreaker {
 
   private async close(endpointKey: string): Promise<void> {
     const at = this.clock.now();
-    this.cache.delete(endpointKey);
+    this.invalidate(endpointKey);
     // Old failures must not re-trip the endpoint that just proved healthy.
     this.local.reset(endpointKey);
     try {
@@ -210,7 +234,7 @@ export class SharedCircuitBreaker implements EndpointCircuitBreaker {
   /** The local window tripped: open the shared circuit unless another container already did. */
   private async writeTrip(endpointKey: string): Promise<void> {
     const at = this.clock.now();
-    this.cache.delete(endpointKey);
+    this.invalidate(endpointKey);
     try {
       // Read fresh, not from the cache: if another container opened it meanwhile, this trip is
       // not a transition of its own. Two rounds cover one lost compare-and-set race.

@@ -3,14 +3,14 @@ import {
   DeleteCommand,
   GetCommand,
   PutCommand,
-  QueryCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { AlreadyExistsError, ConflictError, NotFoundError } from '#commons/errors';
 import type { StoredUser, UserSchedule } from '#domain/user';
 import { InvalidCursorError, type UserPage, type UserRepository } from '#ports/user-repository';
-import { LIST_INDEX, USER_LIST_PARTITION, duePartition, keys, shardOf } from './table-layout';
+import { listIndexPage } from './list-index';
+import { USER_LIST_PARTITION, duePartition, keys, shardOf } from './table-layout';
 
 export type UserItem = Record<string, unknown>;
 
@@ -152,25 +152,20 @@ export class DynamoUserRepository implements UserRepository {
     return Attributes !== undefined;
   }
 
-  async list(limit: number, cursor?: string): Promise<UserPage> {
-    if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`limit must be >= 1, got ${limit}`);
-    const afterId = cursor === undefined ? undefined : decodeCursor(cursor);
-    // One extra item tells whether another page exists, so the last page says nextCursor: null
-    // instead of sending the client to an empty page.
-    const { Items = [] } = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: LIST_INDEX.name,
-        KeyConditionExpression: '#listPk = :listPk',
-        ExpressionAttributeNames: { '#listPk': LIST_INDEX.partition },
-        ExpressionAttributeValues: { ':listPk': USER_LIST_PARTITION },
-        Limit: limit + 1,
-        ...(afterId === undefined ? {} : { ExclusiveStartKey: listIndexKey(afterId) }),
-      }),
-    );
-    const items = Items.slice(0, limit).map(userFromItem);
-    const last = items.at(-1);
-    return { items, nextCursor: Items.length > limit && last ? encodeCursor(last.id) : null };
+  list(limit: number, cursor?: string): Promise<UserPage> {
+    return listIndexPage({
+      client: this.client,
+      tableName: this.tableName,
+      partition: USER_LIST_PARTITION,
+      limit,
+      ...(cursor === undefined ? {} : { cursor }),
+      tableKeyOf: (afterId) => {
+        // Only a user id can be in a user cursor: it is all the start key derives from.
+        if (!USER_ID.test(afterId)) throw new InvalidCursorError('cursor is not one this service issued');
+        return keys.user(afterId);
+      },
+      fromItem: userFromItem,
+    });
   }
 
   rewindSchedule(userId: string, to: UserSchedule): Promise<boolean> {
@@ -254,41 +249,4 @@ export async function rewindScheduleOf(
   }
 }
 
-const CURSOR_VERSION = 1;
-const CURSOR_ID = /^[A-Za-z0-9._-]{1,128}$/;
-const BASE64URL = /^[A-Za-z0-9_-]{1,1024}$/;
-
-/**
- * The cursor carries only the id of the last user returned: every attribute of the list index's
- * LastEvaluatedKey derives from it, so a client cannot smuggle in arbitrary start keys.
- */
-function encodeCursor(lastId: string): string {
-  return Buffer.from(JSON.stringify({ v: CURSOR_VERSION, after: lastId })).toString('base64url');
-}
-
-function decodeCursor(cursor: string): string {
-  const invalid = (): InvalidCursorError => new InvalidCursorError('cursor is not one this service issued');
-  if (!BASE64URL.test(cursor)) throw invalid();
-  let decoded: unknown;
-  try {
-    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw invalid();
-  }
-  if (typeof decoded !== 'object' || decoded === null || Array.isArray(decoded)) throw invalid();
-  const fields = decoded as Record<string, unknown>;
-  const after = fields.after;
-  if (
-    Object.keys(fields).length !== 2 ||
-    fields.v !== CURSOR_VERSION ||
-    typeof after !== 'string' ||
-    !CURSOR_ID.test(after)
-  ) {
-    throw invalid();
-  }
-  return after;
-}
-
-function listIndexKey(id: string): Record<string, string> {
-  return { ...keys.user(id), [LIST_INDEX.partition]: USER_LIST_PARTITION, [LIST_INDEX.sort]: id };
-}
+const USER_ID = /^[A-Za-z0-9._-]{1,128}$/;

@@ -48,7 +48,10 @@ export function tableDefinition(tableName: string): CreateTableCommandInput {
           { AttributeName: LIST_INDEX.partition, KeyType: 'HASH' },
           { AttributeName: LIST_INDEX.sort, KeyType: 'RANGE' },
         ],
-        Projection: { ProjectionType: 'ALL' },
+        // Keys only: readers fetch the items by key (listIndexPage), so a change of a listed
+        // item that keeps its list keys (a user's yearly advance, a circuit's state) writes no
+        // index copy. Changing the projection of a deployed index means re-creating it.
+        Projection: { ProjectionType: 'KEYS_ONLY' },
       },
       {
         IndexName: WATCH_INDEX.name,

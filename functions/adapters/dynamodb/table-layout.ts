@@ -13,7 +13,7 @@
  * | circuit       | `CIRCUIT#<endpoint>`| `STATE`            |                                       |
  * | API key       | `APIKEY#<keyId>`    | `KEY`              | list (`APIKEY`, keyId)                |
  * | idempotency   | `IDEMPOTENCY#<scope>`| `RESPONSE`        | (expires after 24 h)                  |
- * | audit entry   | `AUDIT#<UTC day>`   | `<ISO time>#<id>`  |                                       |
+ * | audit entry   | `AUDIT#<UTC day>`   | `<id>`             | user (when about a user)              |
  * | replay job    | `REPLAY#<jobId>`    | `JOB`              | list (`REPLAY`, createdAt#jobId)      |
  *
  * The due index is sparse: an item is in it only while `duePk`/`dueAt` are set, i.e. while it has
@@ -26,6 +26,11 @@ import { bucketOf } from '#ports/scheduler-state';
 export const TABLE_KEYS = { partition: 'pk', sort: 'sk' } as const;
 
 export const DUE_INDEX = { name: 'due-index', partition: 'duePk', sort: 'dueAt' } as const;
+/**
+ * Keys only: users, event types, the events of a type, API keys, circuits and replay jobs by
+ * partition (`listPk`) in `listSk` order. Readers fetch the items by key (`listIndexPage`), so
+ * updates that keep the list keys (the yearly advance of every user) do not write the index.
+ */
 export const LIST_INDEX = { name: 'list-index', partition: 'listPk', sort: 'listSk' } as const;
 /**
  * Sparse, keys only: occurrences not yet final, by the instant they must have moved on by
@@ -43,6 +48,12 @@ export const LOG_INDEX = { name: 'log-index', partition: 'logPk', sort: 'schedul
 /**
  * Keys only: every occurrence of a user (`USER#<userId>`, `scheduledFor`), for the log's user
  * filter, the privacy export and erasure. Written once, when the occurrence is created.
+ *
+ * Audit entries about a user (resource `user`, `user-preferences`, `user-event`, or a
+ * `notification` of the user) are in it too: `userPk = USER#<userId>` and `scheduledFor` = the
+ * entry's instant (epoch ms), so export and erasure find them without walking the audit log's
+ * days. Readers tell them apart by `pk` (`OCC#…` or `AUDIT#…`). Bulk summaries (`user-bulk`) hold
+ * ids only and are not indexed.
  */
 export const USER_OCCURRENCE_INDEX = {
   name: 'user-occurrence-index',
