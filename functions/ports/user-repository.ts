@@ -20,7 +20,12 @@ export interface UserRepository {
    */
   replace(user: StoredUser, expectedVersion: number): Promise<void>;
   /** @returns false when there was nothing to delete. */
-  delete(id: string): Promise<boolean>;
+  /**
+   * @param expectedVersion when given, deletes only at that version
+   * @returns false when there was no such user
+   * @throws ConflictError when `expectedVersion` is given and the user is at another version (or gone)
+   */
+  delete(id: string, expectedVersion?: number): Promise<boolean>;
   /** Users in creation order (ids are time-ordered). @throws InvalidCursorError on a bad cursor. */
   list(limit: number, cursor?: string): Promise<UserPage>;
   /**

@@ -171,7 +171,15 @@ export class ManageUsers {
     }
     // The worker re-reads the user before sending, so a deleted user's queued occurrence is
     // cancelled at delivery time; removing the item is all it takes for that.
-    if (!(await this.users.delete(id))) throw new NotFoundError('user', id);
+    try {
+      if (!(await this.users.delete(id, expectedVersion))) throw new NotFoundError('user', id);
+    } catch (error) {
+      if (!(error instanceof ConflictError) || expectedVersion === undefined) throw error;
+      // Changed (or deleted) between the If-Match check and the write.
+      const now = await this.users.get(id);
+      if (!now) throw new NotFoundError('user', id);
+      throw new VersionMismatchError('user', expectedVersion, now.version);
+    }
     // Its events go too. A crash here leaves some behind: the scheduler drops an event whose
     // user is gone from the due index, and nothing is ever sent for it.
     const userEvents = this.userEvents;

@@ -142,6 +142,14 @@ describe('DynamoUserRepository', () => {
     expect(await repository.get(user.id)).toBeUndefined();
   });
 
+  it('given an expected version (If-Match), when the user moved on, then the delete conflicts and keeps it', async () => {
+    const user = aUser();
+    await repository.create(user);
+    await expect(repository.delete(user.id, user.version + 1)).rejects.toBeInstanceOf(ConflictError);
+    expect(await repository.get(user.id)).toBeDefined();
+    expect(await repository.delete(user.id, user.version)).toBe(true);
+  });
+
   it('given the stored schedule, when advanced, then the due keys move and the version increases', async () => {
     const user = aUser();
     await repository.create(user);

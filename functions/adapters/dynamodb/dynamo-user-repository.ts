@@ -145,11 +145,27 @@ export class DynamoUserRepository implements UserRepository {
     }
   }
 
-  async delete(id: string): Promise<boolean> {
-    const { Attributes } = await this.client.send(
-      new DeleteCommand({ TableName: this.tableName, Key: keys.user(id), ReturnValues: 'ALL_OLD' }),
-    );
-    return Attributes !== undefined;
+  async delete(id: string, expectedVersion?: number): Promise<boolean> {
+    try {
+      const { Attributes } = await this.client.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: keys.user(id),
+          ReturnValues: 'ALL_OLD',
+          // If-Match: checked by the write itself, so a concurrent edit cannot slip in between.
+          ...(expectedVersion === undefined
+            ? {}
+            : {
+                ConditionExpression: 'version = :expected',
+                ExpressionAttributeValues: { ':expected': expectedVersion },
+              }),
+        }),
+      );
+      return Attributes !== undefined;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new ConflictError(id);
+      throw error;
+    }
   }
 
   list(limit: number, cursor?: string): Promise<UserPage> {
