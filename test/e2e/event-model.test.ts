@@ -1,5 +1,5 @@
-import { Webhook } from 'standardwebhooks';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TEST_GLOBAL_SECRET, officiallyVerifies } from '../support/official-verifier';
 import { TestReceiver, type ReceivedWebhook } from '../support/receiver';
 import { startTestService, type TestService } from '../support/local-service';
 
@@ -22,25 +22,9 @@ interface NotificationBody {
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const iso = (ms: number): string => new Date(ms).toISOString();
-/** The secret the test service signs global webhooks with (test/support/local-service.ts). */
-const GLOBAL_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+const GLOBAL_SECRET = TEST_GLOBAL_SECRET;
 
-/** Verifies with the official library, at the simulated instant it was signed (its tolerance is 5 min). */
-const verifies = (request: ReceivedWebhook, secret: string): boolean => {
-  vi.useFakeTimers({ now: request.webhookTimestamp * 1000, toFake: ['Date'] });
-  try {
-    new Webhook(secret).verify(request.rawBody, {
-      'webhook-id': request.webhookId,
-      'webhook-timestamp': String(request.webhookTimestamp),
-      'webhook-signature': request.signature,
-    });
-    return true;
-  } catch {
-    return false;
-  } finally {
-    vi.useRealTimers();
-  }
-};
+const verifies = (request: ReceivedWebhook, secret: string): boolean => officiallyVerifies(request, secret);
 
 describe('event types, user events and preferences through the local runtime', () => {
   let receiver: TestReceiver;

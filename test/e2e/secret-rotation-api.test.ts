@@ -1,6 +1,6 @@
-import { Webhook } from 'standardwebhooks';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateWebhookSecret } from '#adapters/webhook/signature';
+import { TEST_GLOBAL_SECRET, officiallyVerifies } from '../support/official-verifier';
 import { TestReceiver, type ReceivedWebhook } from '../support/receiver';
 import { startTestService, type TestService } from '../support/local-service';
 
@@ -11,25 +11,9 @@ interface Json {
 const HOUR = 3_600_000;
 const START = Date.parse('2027-05-01T10:00:00Z');
 const iso = (ms: number): string => new Date(ms).toISOString();
-/** The secret the test service signs global webhooks with (test/support/local-service.ts). */
-const GLOBAL_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+const GLOBAL_SECRET = TEST_GLOBAL_SECRET;
 
-/** The official verifier, at the simulated instant the message was signed (its tolerance is 5 min). */
-const verifies = (request: ReceivedWebhook, secret: string): boolean => {
-  vi.useFakeTimers({ now: request.webhookTimestamp * 1000, toFake: ['Date'] });
-  try {
-    new Webhook(secret).verify(request.rawBody, {
-      'webhook-id': request.webhookId,
-      'webhook-timestamp': String(request.webhookTimestamp),
-      'webhook-signature': request.signature,
-    });
-    return true;
-  } catch {
-    return false;
-  } finally {
-    vi.useRealTimers();
-  }
-};
+const verifies = (request: ReceivedWebhook, secret: string): boolean => officiallyVerifies(request, secret);
 
 describe('secret rotation through the API and the local runtime', () => {
   let receiver: TestReceiver;

@@ -1,8 +1,8 @@
-import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '#commons/clock';
 import { HttpWebhookSender } from '#adapters/webhook/http-webhook-sender';
 import { generateWebhookSecret, verifyWebhook } from '#adapters/webhook/signature';
+import { officiallyVerifies } from '../support/official-verifier';
 import { TestReceiver, type ReceivedWebhook } from '../support/receiver';
 
 /**
@@ -43,22 +43,8 @@ describe('secret rotation over a real HTTP receiver', () => {
     return receiver.requests.at(-1)!;
   };
 
-  /** The official verifier, at the simulated instant (it reads Date for its replay window). */
-  const officialVerifies = (secret: string, request: ReceivedWebhook): boolean => {
-    vi.useFakeTimers({ now: clock.now(), toFake: ['Date'] });
-    try {
-      new Webhook(secret).verify(request.rawBody, {
-        'webhook-id': request.webhookId,
-        'webhook-timestamp': String(request.webhookTimestamp),
-        'webhook-signature': request.signature,
-      });
-      return true;
-    } catch {
-      return false;
-    } finally {
-      vi.useRealTimers();
-    }
-  };
+  const officialVerifies = (secret: string, request: ReceivedWebhook): boolean =>
+    officiallyVerifies(request, secret, clock.now());
   const ownVerifies = (secret: string, request: ReceivedWebhook): boolean =>
     verifyWebhook(
       secret,
