@@ -1,4 +1,5 @@
-import { BatchGetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { batchGetInOrder } from './batch-get';
 import { createHash } from 'node:crypto';
 import type { Occurrence } from '#domain/occurrence';
 import type { OccurrenceLog, OccurrenceLogPage, OccurrenceLogQuery } from '#ports/occurrence-log';
@@ -237,22 +238,14 @@ export class DynamoOccurrenceLog implements OccurrenceLog {
     }
   }
 
-  /** The occurrences of `ids` that still exist, by id (BatchGetItem, unprocessed keys retried). */
+  /** The occurrences of `ids` that still exist, by id. */
   private async batchGet(ids: readonly string[]): Promise<Map<string, Occurrence>> {
-    const found = new Map<string, Occurrence>();
-    let pending: Record<string, unknown>[] = [...new Set(ids)].map((id) => keys.occurrence(id));
-    for (let round = 0; pending.length > 0; round += 1) {
-      if (round >= 10) throw new Error('BatchGetItem kept leaving keys unprocessed');
-      const { Responses, UnprocessedKeys } = await this.options.client.send(
-        new BatchGetCommand({ RequestItems: { [this.options.tableName]: { Keys: pending } } }),
-      );
-      for (const item of Responses?.[this.options.tableName] ?? []) {
-        const occurrence = occurrenceFromItem(item);
-        found.set(occurrence.occurrenceId, occurrence);
-      }
-      pending = UnprocessedKeys?.[this.options.tableName]?.Keys ?? [];
-    }
-    return found;
+    const items = await batchGetInOrder(
+      this.options.client,
+      this.options.tableName,
+      ids.map((id) => keys.occurrence(id)),
+    );
+    return new Map(items.map(occurrenceFromItem).map((occurrence) => [occurrence.occurrenceId, occurrence]));
   }
 }
 

@@ -1,15 +1,11 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import {
-  BatchGetCommand,
-  DeleteCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuditEntry } from '#ports/audit-log';
 import type { Bounded, PersonalDataStore } from '#ports/personal-data';
 import { entryOf } from './dynamo-audit-log';
 import { userOccurrencePartition } from './dynamo-occurrence-repository';
 import { queryPages } from './query-pages';
+import { batchGetInOrder } from './batch-get';
 import { keys, USER_OCCURRENCE_INDEX } from './table-layout';
 
 const OCC_PREFIX = 'OCC#';
@@ -132,18 +128,12 @@ export class DynamoPersonalDataStore implements PersonalDataStore {
     return { items, truncated: false };
   }
 
-  /** The items of `keys` that exist (BatchGetItem, unprocessed keys retried). */
-  private async batchGet(tableKeys: readonly TableKey[]): Promise<Record<string, unknown>[]> {
-    const found: Record<string, unknown>[] = [];
-    let pending: Record<string, unknown>[] = tableKeys.map(({ pk, sk }) => ({ pk, sk }));
-    for (let round = 0; pending.length > 0; round += 1) {
-      if (round >= 10) throw new Error('BatchGetItem kept leaving keys unprocessed');
-      const { Responses, UnprocessedKeys } = await this.options.client.send(
-        new BatchGetCommand({ RequestItems: { [this.options.tableName]: { Keys: pending } } }),
-      );
-      found.push(...(Responses?.[this.options.tableName] ?? []));
-      pending = UnprocessedKeys?.[this.options.tableName]?.Keys ?? [];
-    }
-    return found;
+  /** The items of `keys` that exist, in the order of `keys`. */
+  private batchGet(tableKeys: readonly TableKey[]): Promise<Record<string, unknown>[]> {
+    return batchGetInOrder(
+      this.options.client,
+      this.options.tableName,
+      tableKeys.map(({ pk, sk }) => ({ pk, sk })),
+    );
   }
 }
