@@ -118,16 +118,22 @@ export function createApi(deps: ApiDeps): Api {
         : await run();
     if (principal && response.audit && WRITE_METHODS.has(route.method) && response.statusCode < 300) {
       const now = deps.clock.now();
-      await deps.auditLog.record({
-        id: newAuditId(),
-        at: new Date(now).toISOString(),
-        keyId: principal.keyId,
-        requestId,
-        method: route.method,
-        path: event.path,
-        status: response.statusCode,
-        ...response.audit,
-      });
+      // The change is made: a failed audit write is logged (and alarmed on as an error), but
+      // must not turn a done change into a 500 that invites the client to do it again.
+      await deps.auditLog
+        .record({
+          id: newAuditId(),
+          at: new Date(now).toISOString(),
+          keyId: principal.keyId,
+          requestId,
+          method: route.method,
+          path: event.path,
+          status: response.statusCode,
+          ...response.audit,
+        })
+        .catch((error: unknown) => {
+          deps.logError('audit entry not written', error);
+        });
     }
     return response;
   };

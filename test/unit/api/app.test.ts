@@ -77,4 +77,27 @@ describe('createApi', () => {
     expect(result.body).not.toContain('secret-table');
     expect(logError).toHaveBeenCalledOnce();
   });
+
+  it('given an audit log that fails, when a user is created, then 201 all the same and the failure is logged', async () => {
+    const logError = vi.fn();
+    const api = createApi({
+      ...testApi.deps,
+      auditLog: {
+        record: () => Promise.reject(new Error('throttled')),
+        list: (query) => testApi.deps.auditLog.list(query),
+      },
+      logError,
+    });
+    const result = await api(
+      event({
+        httpMethod: 'POST',
+        path: '/v1/users',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(ada),
+      }),
+      'rid-3',
+    );
+    expect(result.statusCode).toBe(201);
+    expect(logError).toHaveBeenCalledWith('audit entry not written', expect.any(Error));
+  });
 });
