@@ -13,7 +13,14 @@ import type { UserEvent } from '#domain/user-event';
 import type { UserEventRepository } from '#ports/user-event-repository';
 import { rewindScheduleOf } from './dynamo-user-repository';
 import { queryPages } from './query-pages';
-import { LIST_INDEX, duePartition, eventsOfTypePartition, keys, shardOf } from './table-layout';
+import {
+  LIST_INDEX,
+  dueAttributesOf,
+  duePartition,
+  eventsOfTypePartition,
+  keys,
+  shardOf,
+} from './table-layout';
 
 export const USER_EVENT_ENTITY = 'event';
 const EVENT_PREFIX = 'EVENT#';
@@ -37,11 +44,7 @@ export function userEventToItem(event: UserEvent, dueShards: number): Record<str
     updatedAt: event.updatedAt,
     version: event.version,
   };
-  if (event.schedule) {
-    item.nextLocalDate = event.schedule.localDate;
-    item.dueAt = event.schedule.dueAt;
-    item.duePk = duePartition(event.schedule.dueAt, shardOf(event.id, dueShards));
-  }
+  Object.assign(item, dueAttributesOf(event.schedule, event.id, dueShards));
   if (event.lastRequestId !== undefined) item.lastRequestId = event.lastRequestId;
   return item;
 }

@@ -10,7 +10,7 @@ import { AlreadyExistsError, ConflictError, NotFoundError } from '#commons/error
 import type { StoredUser, UserSchedule } from '#domain/user';
 import { InvalidCursorError, type UserPage, type UserRepository } from '#ports/user-repository';
 import { listIndexPage } from './list-index';
-import { USER_LIST_PARTITION, duePartition, keys, shardOf } from './table-layout';
+import { USER_LIST_PARTITION, dueAttributesOf, duePartition, keys, shardOf } from './table-layout';
 
 export type UserItem = Record<string, unknown>;
 
@@ -36,11 +36,7 @@ export function userToItem(user: StoredUser, dueShards: number): UserItem {
     updatedAt: user.updatedAt,
     version: user.version,
   };
-  if (user.schedule) {
-    item.nextLocalDate = user.schedule.localDate;
-    item.dueAt = user.schedule.dueAt;
-    item.duePk = duePartition(user.schedule.dueAt, shardOf(user.id, dueShards));
-  }
+  Object.assign(item, dueAttributesOf(user.schedule, user.id, dueShards));
   if (user.lastRequestId !== undefined) item.lastRequestId = user.lastRequestId;
   if (user.preferences !== undefined) {
     item.optOut = [...user.preferences.optOut];

@@ -1,4 +1,4 @@
-import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import type { CreateTableCommandInput, GlobalSecondaryIndex } from '@aws-sdk/client-dynamodb';
 import {
   DUE_INDEX,
   LIST_INDEX,
@@ -34,49 +34,28 @@ export function tableDefinition(tableName: string): CreateTableCommandInput {
       { AttributeName: TABLE_KEYS.sort, KeyType: 'RANGE' },
     ],
     GlobalSecondaryIndexes: [
-      {
-        IndexName: DUE_INDEX.name,
-        KeySchema: [
-          { AttributeName: DUE_INDEX.partition, KeyType: 'HASH' },
-          { AttributeName: DUE_INDEX.sort, KeyType: 'RANGE' },
-        ],
-        Projection: { ProjectionType: 'ALL' },
-      },
-      {
-        IndexName: LIST_INDEX.name,
-        KeySchema: [
-          { AttributeName: LIST_INDEX.partition, KeyType: 'HASH' },
-          { AttributeName: LIST_INDEX.sort, KeyType: 'RANGE' },
-        ],
-        // Keys only: readers fetch the items by key (listIndexPage), so a change of a listed
-        // item that keeps its list keys (a user's yearly advance, a circuit's state) writes no
-        // index copy. Changing the projection of a deployed index means re-creating it.
-        Projection: { ProjectionType: 'KEYS_ONLY' },
-      },
-      {
-        IndexName: WATCH_INDEX.name,
-        KeySchema: [
-          { AttributeName: WATCH_INDEX.partition, KeyType: 'HASH' },
-          { AttributeName: WATCH_INDEX.sort, KeyType: 'RANGE' },
-        ],
-        Projection: { ProjectionType: 'KEYS_ONLY' },
-      },
-      {
-        IndexName: LOG_INDEX.name,
-        KeySchema: [
-          { AttributeName: LOG_INDEX.partition, KeyType: 'HASH' },
-          { AttributeName: LOG_INDEX.sort, KeyType: 'RANGE' },
-        ],
-        Projection: { ProjectionType: 'KEYS_ONLY' },
-      },
-      {
-        IndexName: USER_OCCURRENCE_INDEX.name,
-        KeySchema: [
-          { AttributeName: USER_OCCURRENCE_INDEX.partition, KeyType: 'HASH' },
-          { AttributeName: USER_OCCURRENCE_INDEX.sort, KeyType: 'RANGE' },
-        ],
-        Projection: { ProjectionType: 'KEYS_ONLY' },
-      },
+      globalIndex(DUE_INDEX, 'ALL'),
+      // Keys only: readers fetch the items by key (listIndexPage), so a change of a listed
+      // item that keeps its list keys (a user's yearly advance, a circuit's state) writes no
+      // index copy. Changing the projection of a deployed index means re-creating it.
+      globalIndex(LIST_INDEX, 'KEYS_ONLY'),
+      globalIndex(WATCH_INDEX, 'KEYS_ONLY'),
+      globalIndex(LOG_INDEX, 'KEYS_ONLY'),
+      globalIndex(USER_OCCURRENCE_INDEX, 'KEYS_ONLY'),
     ],
+  };
+}
+
+function globalIndex(
+  index: { name: string; partition: string; sort: string },
+  projection: 'ALL' | 'KEYS_ONLY',
+): GlobalSecondaryIndex {
+  return {
+    IndexName: index.name,
+    KeySchema: [
+      { AttributeName: index.partition, KeyType: 'HASH' },
+      { AttributeName: index.sort, KeyType: 'RANGE' },
+    ],
+    Projection: { ProjectionType: projection },
   };
 }

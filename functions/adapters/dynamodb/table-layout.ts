@@ -116,6 +116,23 @@ export const watchPartitionOfBucket = (bucket: string, shard: number): string =>
 export const watchPartition = (watchAtMs: number, shard: number): string =>
   watchPartitionOfBucket(bucketOf(watchAtMs), shard);
 
+/**
+ * The due-index attributes of an item with a next occurrence (a user's birthday, a user event):
+ * none without one, so the item drops out of the sparse index. The shard follows `id`.
+ */
+export function dueAttributesOf(
+  schedule: { localDate: string; dueAt: number } | null | undefined,
+  id: string,
+  dueShards: number,
+): Record<string, string | number> {
+  if (!schedule) return {};
+  return {
+    nextLocalDate: schedule.localDate,
+    dueAt: schedule.dueAt,
+    duePk: duePartition(schedule.dueAt, shardOf(id, dueShards)),
+  };
+}
+
 /** A stable shard for an item, so rescheduling the same item keeps it on one shard. */
 export function shardOf(id: string, shards: number): number {
   let hash = 0;
