@@ -5,6 +5,7 @@ import type { ApiKey } from '#domain/api-key';
 import type { ApiKeyPage, ApiKeyRepository } from '#ports/api-key-repository';
 import { listIndexPage, type Item } from './list-index';
 import { API_KEY_LIST_PARTITION, keys } from './table-layout';
+import { itemFields } from './item-fields';
 
 const ENTITY = 'api-key';
 
@@ -20,17 +21,10 @@ function apiKeyToItem(key: ApiKey): Item {
 
 /** @throws Error when the item is not an API key item (a bug or foreign data, never user input). */
 function apiKeyFromItem(item: Item): ApiKey {
-  const text = (name: string): string => {
-    const value = item[name];
-    if (typeof value !== 'string')
-      throw new Error(`api key item ${String(item.pk)}: ${name} is not a string`);
-    return value;
-  };
+  const { text, optionalText, integer } = itemFields(item, `api key item ${String(item.pk)}`);
   const role = text('role');
   if (role !== 'admin' && role !== 'viewer') throw new Error(`api key item ${String(item.pk)}: bad role`);
-  const version = item.version;
-  if (typeof version !== 'number')
-    throw new Error(`api key item ${String(item.pk)}: version is not a number`);
+  const revokedAt = optionalText('revokedAt');
   return {
     keyId: text('keyId'),
     name: text('name'),
@@ -38,8 +32,8 @@ function apiKeyFromItem(item: Item): ApiKey {
     secretHash: text('secretHash'),
     createdAt: text('createdAt'),
     createdBy: text('createdBy'),
-    ...(typeof item.revokedAt === 'string' ? { revokedAt: item.revokedAt } : {}),
-    version,
+    ...(revokedAt === undefined ? {} : { revokedAt }),
+    version: integer('version'),
   };
 }
 

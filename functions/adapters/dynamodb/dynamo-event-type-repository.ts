@@ -5,6 +5,7 @@ import type { LeapDayPolicy } from '#domain/schedule';
 import type { EventTypeRepository } from '#ports/event-type-repository';
 import { listIndexAll } from './list-index';
 import { EVENT_TYPE_LIST_PARTITION, LIST_INDEX, keys } from './table-layout';
+import { itemFields } from './item-fields';
 
 const ENTITY = 'eventType';
 
@@ -43,14 +44,7 @@ export function eventTypeToItem(type: EventType): Record<string, unknown> {
 }
 
 export function eventTypeFromItem(item: Record<string, unknown>): EventType {
-  const text = (name: string): string => {
-    const value = item[name];
-    if (typeof value !== 'string')
-      throw new Error(`event type item ${String(item.pk)}: ${name} is not a string`);
-    return value;
-  };
-  const optionalText = (name: string): string | undefined =>
-    item[name] === undefined ? undefined : text(name);
+  const { text, optionalText } = itemFields(item, `event type item ${String(item.pk)}`);
   const webhookUrl = optionalText('webhookUrl');
   const webhookSecret = optionalText('webhookSecret');
   const previousWebhookSecrets = previousSecretsOf(item.previousWebhookSecrets);

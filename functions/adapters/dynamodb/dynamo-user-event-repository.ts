@@ -21,6 +21,7 @@ import {
   keys,
   shardOf,
 } from './table-layout';
+import { itemFields } from './item-fields';
 
 export const USER_EVENT_ENTITY = 'event';
 const EVENT_PREFIX = 'EVENT#';
@@ -51,18 +52,7 @@ export function userEventToItem(event: UserEvent, dueShards: number): Record<str
 
 /** @throws Error when the item is not a user event item (a bug or foreign data). */
 export function userEventFromItem(item: Record<string, unknown>): UserEvent {
-  const text = (name: string): string => {
-    const value = item[name];
-    if (typeof value !== 'string') throw new Error(`event item ${String(item.sk)}: ${name} is not a string`);
-    return value;
-  };
-  const integer = (name: string): number => {
-    const value = item[name];
-    if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
-      throw new Error(`event item ${String(item.sk)}: ${name} is not an integer`);
-    }
-    return value;
-  };
+  const { text, integer, schedule } = itemFields(item, `event item ${String(item.sk)}`);
   return {
     id: text('id'),
     userId: text('userId'),
@@ -71,7 +61,7 @@ export function userEventFromItem(item: Record<string, unknown>): UserEvent {
     createdAt: text('createdAt'),
     updatedAt: text('updatedAt'),
     version: integer('version'),
-    schedule: item.dueAt === undefined ? null : { localDate: text('nextLocalDate'), dueAt: integer('dueAt') },
+    schedule: schedule(),
     ...(item.lastRequestId === undefined ? {} : { lastRequestId: text('lastRequestId') }),
   };
 }

@@ -11,6 +11,7 @@ import type { StoredUser, UserSchedule } from '#domain/user';
 import { InvalidCursorError, type UserPage, type UserRepository } from '#ports/user-repository';
 import { listIndexPage } from './list-index';
 import { USER_LIST_PARTITION, dueAttributesOf, duePartition, keys, shardOf } from './table-layout';
+import { itemFields } from './item-fields';
 
 export type UserItem = Record<string, unknown>;
 
@@ -47,18 +48,7 @@ export function userToItem(user: StoredUser, dueShards: number): UserItem {
 
 /** @throws Error when the item is not a user item (a bug or foreign data, never user input). */
 export function userFromItem(item: UserItem): StoredUser {
-  const text = (name: string): string => {
-    const value = item[name];
-    if (typeof value !== 'string') throw new Error(`user item ${String(item.pk)}: ${name} is not a string`);
-    return value;
-  };
-  const integer = (name: string): number => {
-    const value = item[name];
-    if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
-      throw new Error(`user item ${String(item.pk)}: ${name} is not an integer`);
-    }
-    return value;
-  };
+  const { text, integer, schedule } = itemFields(item, `user item ${String(item.pk)}`);
   const user: StoredUser = {
     id: text('id'),
     firstName: text('firstName'),
@@ -68,7 +58,7 @@ export function userFromItem(item: UserItem): StoredUser {
     createdAt: text('createdAt'),
     updatedAt: text('updatedAt'),
     version: integer('version'),
-    schedule: item.dueAt === undefined ? null : { localDate: text('nextLocalDate'), dueAt: integer('dueAt') },
+    schedule: schedule(),
   };
   if (item.lastRequestId !== undefined) user.lastRequestId = text('lastRequestId');
   if (Array.isArray(item.optOut)) {
