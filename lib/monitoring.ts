@@ -11,10 +11,11 @@ import {
   DASHBOARD_TITLE,
   DASHBOARD_WIDGETS,
   FUNCTION_ROLES,
+  groupedSearchExpression,
   type FunctionRole,
   type MetricDefinition,
   type WidgetDefinition,
-} from './dashboard-widgets';
+} from '../functions/commons/dashboard-widgets';
 
 /**
  * `critical`: notifications are late or lost now; page whoever is on call. `warning`: degraded or
@@ -85,7 +86,7 @@ const FUNCTION_ALARMS: Readonly<
 
 /**
  * The on-call view of Occasions: the dashboard "Occasions on-call" (drawn from the plain-data
- * definitions in `dashboard-widgets.ts`) and the alarms, each named
+ * definitions in `functions/commons/dashboard-widgets.ts`) and the alarms, each named
  * `Occasions-<env>-<severity>-<Id>`, each with a runbook link, all sending ALARM and OK to the
  * alarm topic.
  *
@@ -305,9 +306,11 @@ export class Monitoring extends Construct {
         // One line per dimension value (reasons, endpoints) without knowing them at synth time.
         return [
           new cloudwatch.SearchExpression({
-            expression:
-              `SEARCH('{${METRICS_NAMESPACE},${definition.groupBy},service} ` +
-              `MetricName="${definition.metricName}"', '${definition.stat}', ${period.toSeconds()})`,
+            expression: groupedSearchExpression(
+              { ...definition, groupBy: definition.groupBy },
+              METRICS_NAMESPACE,
+              period.toSeconds(),
+            ),
             label: definition.label,
             period,
           }),

@@ -70,6 +70,9 @@ const ALL_INDEXES = (tableDefinition('Occasions').GlobalSecondaryIndexes ?? []).
 );
 const REPLAY_ENTRY = 'replay.handler.ts';
 
+/** The REST API's name: also the `ApiName` dimension the API's metrics widgets read. */
+const adminApiNameOf = (envName: string): string => `occasions-${envName}-admin`;
+
 /** SQS → worker: up to 10 notifications per invocation, each reported on its own. */
 export const WORKER_BATCH_SIZE = 10;
 
@@ -206,8 +209,11 @@ export class StatelessStack extends Stack {
       invokes: { REPLAY_FUNCTION_NAME: this.replay.function },
       // An admin's circuit reset or force-open is announced like the breaker's own changes.
       putEventsTo: stateful.eventBus,
+      // GET /v1/metrics (the console's dashboard) reads the dashboard's series from CloudWatch.
+      readsMetrics: true,
       environment: {
         DUE_SHARDS: dueShards,
+        API_NAME: adminApiNameOf(props.envName),
         // The per-key token bucket in the API mirrors the stage's throttling.
         API_RATE_LIMIT: String(props.apiRateLimit ?? DEFAULT_API_RATE_LIMIT),
         API_BURST_LIMIT: String(props.apiBurstLimit ?? DEFAULT_API_BURST_LIMIT),
@@ -226,6 +232,18 @@ export class StatelessStack extends Stack {
       secrets: { ADMIN_API_KEY_SECRET_ARN: stateful.adminApiKeySecret },
       environment: { DUE_SHARDS: dueShards },
     });
+
+    // The dashboard's Lambda widgets in GET /v1/metrics name the functions by role (the API's
+    // own name comes from AWS_LAMBDA_FUNCTION_NAME: a reference to itself would be a cycle).
+    this.api.function.addEnvironment(
+      'DASHBOARD_FUNCTION_NAMES',
+      [
+        `scheduler=${this.scheduler.function.functionName}`,
+        `worker=${this.worker.function.functionName}`,
+        `authorizer=${this.authorizer.function.functionName}`,
+        `replay=${this.replay.function.functionName}`,
+      ].join(','),
+    );
 
     this.restApi = this.createApi(props);
 
@@ -260,7 +278,7 @@ export class StatelessStack extends Stack {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     const api = new apigateway.RestApi(this, 'AdminApi', {
-      restApiName: `occasions-${props.envName}-admin`,
+      restApiName: adminApiNameOf(props.envName),
       description: 'Occasions admin API',
       endpointTypes: [apigateway.EndpointType.REGIONAL],
       // Preflight only; the API function adds the CORS headers to its own answers
@@ -358,6 +376,22 @@ export class StatelessStack extends Stack {
       'GET /health is the unauthenticated liveness probe for load balancers and uptime checks; it ' +
         'returns only a static status and reads no user data. Every other method uses the authorizer.',
     );
+    // The operations console: a static page and its script and styles, served by the API function
+    // itself. It signs in with an API key in the browser; every /v1 call it makes is authorized.
+    const publicGet = { authorizationType: apigateway.AuthorizationType.NONE, requestValidator: validator };
+    const consoleResource = api.root.addResource('console');
+    const consoleMethods = [
+      consoleResource.addMethod('GET', integration, publicGet),
+      consoleResource.addResource('{asset+}').addMethod('GET', integration, publicGet),
+    ];
+    for (const method of consoleMethods) {
+      acknowledge(
+        method,
+        'AwsSolutions-APIG4',
+        'GET /console and its assets are the static operations console (HTML, script, styles), the same ' +
+          'bytes for everyone and no data; the console calls /v1 with the operator’s API key.',
+      );
+    }
     const v1 = api.root.addResource('v1');
     v1.addProxy({ anyMethod: true, defaultIntegration: integration, defaultMethodOptions: authorized });
     addProblemGatewayResponses(api, props.corsAllowOrigin);

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { systemClock } from '#commons/clock';
 import { parseAllowedHosts, type AllowedHosts } from '#domain/allowed-hosts';
 import { DEFAULT_DUE_SHARDS } from '#adapters/dynamodb/table-layout';
-import { logger } from '#commons/powertools';
+import { logger, observeMetrics } from '#commons/powertools';
 import { BULK_MAX_BODY_BYTES } from '#api/schemas/users-bulk.schema';
 import { createApiHandler } from '#handlers/api.handler';
 import { composeApi, composeAuthenticate } from '#handlers/api-composition';
@@ -38,6 +38,7 @@ import { localRoutes, type DrainResult } from './local-routes';
 import { loadClockInstant, loadSecrets, saveClockInstant } from './local-state';
 import { SimulatedClock } from './simulated-clock';
 import { startSqsPoller } from './sqs-poller';
+import { RecordedMetrics } from './recorded-metrics';
 import { startSqsServer } from './sqs/sqs-server';
 import { WebhookSink } from './webhook-sink';
 
@@ -203,6 +204,18 @@ export async function startLocalRuntime(
       worker.shutdown();
     });
 
+    // The dashboard's series under `npm start` (GET /v1/metrics, the console): what the handlers
+    // emit, recorded on this runtime's clock, and the queues' depths after every pass.
+    const recordedMetrics = new RecordedMetrics({
+      clock,
+      queueDepths: () => ({ notifications: sqsServer.stats(LOCAL_QUEUE), dlq: sqsServer.stats(LOCAL_DLQ) }),
+    });
+    stoppers.push(
+      observeMetrics((metric) => {
+        recordedMetrics.record(metric);
+      }),
+    );
+
     const schedulerHandler = createSchedulerHandler(() => Promise.resolve(scheduler));
     const passesInFlight = new Set<Promise<PassResult>>();
     const tick = (): Promise<PassResult> => {
@@ -211,6 +224,7 @@ export async function startLocalRuntime(
         lambdaContext('occasions-scheduler', 60_000),
       ).finally(() => {
         passesInFlight.delete(pass);
+        recordedMetrics.sampleQueues();
         saveClockInstant(config.dataDir, clock.now());
       });
       passesInFlight.add(pass);
@@ -298,6 +312,7 @@ export async function startLocalRuntime(
       // Admins' circuit changes go to the same recorder as the worker's; the local SQS server answers exactly.
       events: worker.publisher,
       deadLetterWaitSeconds: 0,
+      metrics: recordedMetrics,
       replayLauncher,
     });
     if (composed.replays) replayRuntime = { replays: composed.replays, launcher: replayLauncher };

@@ -21,6 +21,8 @@ import { openApiRoutes } from './routes/openapi.routes';
 import { operationsRoutes, type OperationsDeps } from './routes/operations.routes';
 import { eventModelRoutes, type EventModelDeps } from './routes/event-model.routes';
 import { replayRoutes } from './routes/replays.routes';
+import { metricsRoutes } from './routes/metrics.routes';
+import type { MetricsReader } from '#ports/metrics-reader';
 import { privacyRoutes } from './routes/privacy.routes';
 import type { UserPrivacy } from '#use-cases/user-privacy.use-case';
 import type { ReplayWindow } from '#use-cases/replay-window.use-case';
@@ -37,6 +39,8 @@ export interface ApiDeps {
   replays?: ReplayWindow;
   /** Export and erasure of one user (issue 3, item 7); absent, no privacy routes. */
   privacy?: UserPrivacy;
+  /** The dashboard's series (GET /v1/metrics): CloudWatch in AWS, the recorder locally. */
+  metrics: MetricsReader;
   apiKeys: ManageApiKeys;
   auditLog: AuditLog;
   idempotency: IdempotencyStore;
@@ -64,6 +68,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
     ...(deps.operations ? operationsRoutes(deps.operations) : []),
     ...(deps.replays ? replayRoutes(deps.replays) : []),
     ...(deps.privacy ? privacyRoutes(deps.privacy, deps.clock) : []),
+    ...metricsRoutes(deps.metrics, deps.clock),
     ...apiKeyRoutes(deps.apiKeys),
     ...auditRoutes(deps.auditLog, deps.clock),
   ];

@@ -7,6 +7,7 @@
  * const config = parseConfig({ tableName: envString('TABLE_NAME') }, process.env);
  * config.tableName; // string
  */
+import { FUNCTION_ROLES, type FunctionRole } from '#commons/dashboard-widgets';
 import { parseAllowedHosts } from '#domain/allowed-hosts';
 import type { WebhookUrlPolicy } from '#domain/webhook-url';
 
@@ -75,6 +76,24 @@ export const envWebhookUrlPolicy =
     const parsed = parseAllowedHosts(env[name] ?? '');
     if (!parsed.ok) throw new ConfigError(`${name}: ${parsed.problem}`);
     return { requireHttps: options.requireHttps, allowed: parsed.value };
+  };
+
+/** `role=name` pairs, comma-separated, for the dashboard's Lambda widgets. */
+export const envFunctionNames =
+  (name: string): EnvReader<Partial<Record<FunctionRole, string>>> =>
+  (env) => {
+    const names: Partial<Record<FunctionRole, string>> = {};
+    for (const pair of envString(name)(env).split(',')) {
+      const [role, functionName] = pair.split('=').map((part) => part.trim());
+      const known = FUNCTION_ROLES.find((candidate) => candidate === role);
+      if (!known || !functionName) {
+        throw new ConfigError(
+          `${name}: "${pair}" is not role=name with a role of ${FUNCTION_ROLES.join(', ')}`,
+        );
+      }
+      names[known] = functionName;
+    }
+    return names;
   };
 
 /** A secret being rotated out and the end of its overlap (epoch ms). */
@@ -148,6 +167,17 @@ export const apiConfigSpec = {
     'REPLAY_FUNCTION_NAME',
     undefined,
   ),
+  /**
+   * What `GET /v1/metrics` reads from CloudWatch: the functions by role
+   * (`scheduler=<name>,worker=<name>,…`) and the REST API's name. Set by the stack; absent, the
+   * Lambda and API widgets answer `available: false` and the rest still work.
+   */
+  dashboardFunctionNames: withDefault(
+    envFunctionNames('DASHBOARD_FUNCTION_NAMES'),
+    'DASHBOARD_FUNCTION_NAMES',
+    {},
+  ),
+  apiName: withDefault<string | undefined>(envString('API_NAME'), 'API_NAME', undefined),
 };
 export type ApiConfig = ConfigOf<typeof apiConfigSpec>;
 

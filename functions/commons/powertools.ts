@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { MetricsOptions, MetricUnit } from '@aws-lambda-powertools/metrics/types';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 
 /**
@@ -14,7 +15,70 @@ export const SERVICE_NAME = 'occasions';
 export const METRICS_NAMESPACE = 'Occasions';
 
 export const logger = new Logger({ serviceName: SERVICE_NAME });
-export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
+
+/** One business metric as a handler emitted it: what the local runtime's console graphs. */
+export interface ObservedMetric {
+  readonly name: string;
+  readonly unit: MetricUnit;
+  readonly value: number;
+  /** Dimensions added by the caller (Powertools' own `service` is left out). */
+  readonly dimensions: Readonly<Record<string, string>>;
+}
+export type MetricObserver = (metric: ObservedMetric) => void;
+
+const observers = new Set<MetricObserver>();
+/** Dimensions added to each instance since its last flush (a WeakMap: `super()` calls overrides). */
+const addedDimensions = new WeakMap<Metrics, Record<string, string>>();
+
+/**
+ * Powertools' Metrics, telling observers about every metric as it is added. In Lambda nobody
+ * observes (CloudWatch reads the EMF lines); the local runtime observes to serve the dashboard's
+ * series at `GET /v1/metrics`, with no CloudWatch to ask. Observers see metrics even when EMF
+ * output is disabled (tests).
+ */
+class ObservableMetrics extends Metrics {
+  readonly #options: MetricsOptions;
+
+  constructor(options: MetricsOptions) {
+    super(options);
+    this.#options = options;
+  }
+
+  override addDimension(name: string, value: string): this {
+    addedDimensions.set(this, { ...addedDimensions.get(this), [name]: value });
+    return super.addDimension(name, value);
+  }
+
+  override clearDimensions(): void {
+    addedDimensions.delete(this);
+    super.clearDimensions();
+  }
+
+  override addMetric(name: string, unit: MetricUnit, value: number): this {
+    if (observers.size > 0) {
+      const metric: ObservedMetric = { name, unit, value, dimensions: { ...addedDimensions.get(this) } };
+      for (const observe of observers) observe(metric);
+    }
+    return super.addMetric(name, unit, value);
+  }
+
+  override singleMetric(): Metrics {
+    return new ObservableMetrics({ ...this.#options, singleMetric: true });
+  }
+}
+
+/** Calls `observer` with every business metric from now on; returns the unsubscribe. */
+export function observeMetrics(observer: MetricObserver): () => void {
+  observers.add(observer);
+  return () => {
+    observers.delete(observer);
+  };
+}
+
+export const metrics: Metrics = new ObservableMetrics({
+  namespace: METRICS_NAMESPACE,
+  serviceName: SERVICE_NAME,
+});
 export const tracer = new Tracer({ serviceName: SERVICE_NAME });
 
 /** Business metric names; the dashboard and alarms (lib/) refer to the same names. */

@@ -27,6 +27,7 @@ import { ManageUsers } from '#use-cases/manage-users.use-case';
 import type { EventPublisher } from '#ports/event-publisher';
 import { composeOperations } from './operations-composition';
 import type { ReplayLauncher } from '#ports/replay-launcher';
+import type { MetricsReader } from '#ports/metrics-reader';
 import { composeReplay } from './replay-composition';
 
 export interface ApiCompositionOptions {
@@ -52,6 +53,8 @@ export interface ApiCompositionOptions {
   replayLauncher?: ReplayLauncher;
   /** Most notifications per replay job (MAX_REPLAY_OCCURRENCES); tests shrink it. */
   maxReplayOccurrences?: number;
+  /** The dashboard's series (GET /v1/metrics): CloudWatch in AWS, the runtime's recorder locally. */
+  metrics: MetricsReader;
 }
 
 export type ComposedApiDeps = Omit<ApiDeps, 'logError' | 'extraRoutes'>;
@@ -117,6 +120,7 @@ export function composeApi(options: ApiCompositionOptions): ComposedApiDeps {
     // Request rates are real time, also under the local simulated clock.
     ...(options.rateLimit ? { rateLimiter: new TokenBucketRateLimiter(options.rateLimit, systemClock) } : {}),
     ...(options.cors ? { cors: options.cors } : {}),
+    metrics: options.metrics,
   };
 }
 

@@ -1,3 +1,4 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -10,6 +11,7 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { EventBridgePublisher } from '#adapters/eventbridge/eventbridge-publisher';
+import { CloudWatchMetricsReader } from '#adapters/metrics/cloudwatch-metrics-reader';
 import { LambdaReplayLauncher } from '#adapters/lambda/lambda-replay-launcher';
 import { createApi, type ApiDeps } from '#api/app';
 import { requestIdOf } from '#api/http';
@@ -60,6 +62,21 @@ export function createDefaultApiHandler(env: Env): ApiHandler {
       queueUrl: config.queueUrl,
       deadLetterQueueUrl: config.deadLetterQueueUrl,
       clock: systemClock,
+      metrics: new CloudWatchMetricsReader({
+        client: tracer.captureAWSv3Client(new CloudWatchClient({})),
+        names: {
+          functions: {
+            ...config.dashboardFunctionNames,
+            // This function's own name comes from Lambda itself.
+            ...(env.AWS_LAMBDA_FUNCTION_NAME ? { api: env.AWS_LAMBDA_FUNCTION_NAME } : {}),
+          },
+          queues: {
+            notifications: queueNameOf(config.queueUrl),
+            dlq: queueNameOf(config.deadLetterQueueUrl),
+          },
+          ...(config.apiName ? { apiName: config.apiName } : {}),
+        },
+      }),
       rateLimit: { ratePerSecond: config.apiRateLimit, burst: config.apiBurstLimit },
       ...(config.corsAllowOrigin ? { cors: { allowedOrigins: [config.corsAllowOrigin] } } : {}),
       // Replay jobs run in the replay Lambda, invoked asynchronously: the API answers 202 at once.
@@ -82,6 +99,9 @@ export function createDefaultApiHandler(env: Env): ApiHandler {
     }),
   );
 }
+
+/** The `QueueName` dimension of a queue URL: its last path segment. */
+const queueNameOf = (queueUrl: string): string => queueUrl.slice(queueUrl.lastIndexOf('/') + 1);
 
 let defaultHandler: ApiHandler | undefined;
 

@@ -28,8 +28,9 @@ const MAIN_FIELDS = ['module', 'main'];
  * together with a reason in the commit. Measured sizes are in docs/deploy.md.
  */
 export const BUNDLE_BUDGET_KIB: Readonly<Record<string, number>> = {
-  // Routes, zod schemas and the OpenAPI document grow with the operations API.
-  'api.handler.ts': 1300,
+  // Routes, zod schemas and the OpenAPI document grow with the operations API; since issue 7 it
+  // also carries the console's minified assets and the CloudWatch client (GET /v1/metrics).
+  'api.handler.ts': 1500,
   // ~440 KiB of it is zod, reached through #api/http for one header lookup: moving headerOf into
   // a zod-free module would halve it (measured 956 KiB, November 2026).
   'authorizer.handler.ts': 1100,

@@ -89,6 +89,8 @@ export interface ServiceFunctionProps {
   readonly invokes?: Readonly<Record<string, lambda.IFunction>>;
   /** Grants events:PutEvents and sets EVENT_BUS_NAME. */
   readonly putEventsTo?: events.IEventBus;
+  /** Grants cloudwatch:GetMetricData (the console's dashboard series, GET /v1/metrics). */
+  readonly readsMetrics?: boolean;
   /**
    * Secrets the function reads, keyed by the environment variable that receives the secret's ARN
    * (must end in `_SECRET_ARN`). Grants GetSecretValue; the value itself never enters the template.
@@ -169,8 +171,9 @@ export class ServiceFunction extends Construct {
     acknowledge(
       this.role,
       'AwsSolutions-IAM5[Resource::*]',
-      'Only X-Ray PutTraceSegments/PutTelemetryRecords use Resource "*": these actions support no ' +
-        'resource-level permissions (test/infra asserts no other action is granted on "*").',
+      'Only X-Ray PutTraceSegments/PutTelemetryRecords and, for the API, the read-only ' +
+        'cloudwatch:GetMetricData use Resource "*": these actions support no resource-level ' +
+        'permissions (test/infra asserts no other action is granted on "*").',
     );
 
     if (props.table !== undefined) this.grantTable(props.table);
@@ -196,6 +199,16 @@ export class ServiceFunction extends Construct {
       );
     }
     props.putEventsTo?.grantPutEventsTo(this.function);
+    if (props.readsMetrics) {
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'ReadDashboardMetrics',
+          // Read-only, and GetMetricData has no resource-level permissions (Resource must be "*").
+          actions: ['cloudwatch:GetMetricData'],
+          resources: ['*'],
+        }),
+      );
+    }
     for (const secret of Object.values(props.secrets ?? {})) secret.grantRead(this.function);
   }
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../lib/constructs/bundling';
 import { handlerExists } from '../../lib/constructs/service-function';
-import { DASHBOARD_WIDGETS } from '../../lib/dashboard-widgets';
+import { DASHBOARD_WIDGETS } from '../../functions/commons/dashboard-widgets';
 import { alarmsOf, synth } from './support';
 
 /**

@@ -9,7 +9,7 @@ import { PROBLEM_CONTENT_TYPE, problem, ProblemSchema } from '../../functions/ap
 import { MetricName } from '../../functions/commons/powertools';
 import { loadConfig, VISIBILITY_TIMEOUT_FACTOR } from '../../lib/config';
 import { ServiceFunction } from '../../lib/constructs/service-function';
-import { DASHBOARD_WIDGETS, FUNCTION_ROLES } from '../../lib/dashboard-widgets';
+import { DASHBOARD_WIDGETS, FUNCTION_ROLES } from '../../functions/commons/dashboard-widgets';
 import { GATEWAY_PROBLEMS } from '../../lib/gateway-responses';
 import { buildOccasions } from '../../lib/occasions-app';
 import { StatelessStack } from '../../lib/stateless-stack';
@@ -34,6 +34,8 @@ const actionsOf = (s: Synthesized, fn: ServiceFunction) =>
   uniq(functionStatements(s, fn).flatMap((st) => asArray(st.Action)));
 const ALL_INDEXES = (tableDefinition('x').GlobalSecondaryIndexes ?? []).map((index) => index.IndexName);
 
+/** The only methods without the authorizer: liveness and the console's static files. */
+const PUBLIC_ROUTES = new Set(['GET /health', 'GET /console', 'GET /console/{asset+}']);
 describe('Occasions infrastructure (env dev, defaults)', () => {
   let s: Synthesized;
   let functions: [string, ServiceFunction][];
@@ -208,7 +210,9 @@ describe('Occasions infrastructure (env dev, defaults)', () => {
         ],
         api: [
           'API_BURST_LIMIT',
+          'API_NAME',
           'API_RATE_LIMIT',
+          'DASHBOARD_FUNCTION_NAMES',
           'DLQ_URL',
           'DUE_SHARDS',
           'EVENT_BUS_NAME',
@@ -283,7 +287,7 @@ describe('Occasions infrastructure (env dev, defaults)', () => {
       );
     });
 
-    it('grant no wildcard action on data, no Scan, and "*" only to X-Ray', () => {
+    it('grant no wildcard action on data, no Scan, and "*" only to X-Ray and the read of metrics', () => {
       for (const statement of [...statementsOf(s.statefulTemplate), ...statementsOf(s.statelessTemplate)]) {
         const actions = asArray(statement.Action);
         for (const action of actions) {
@@ -293,7 +297,10 @@ describe('Occasions infrastructure (env dev, defaults)', () => {
           expect(action).not.toBe('dynamodb:Scan');
         }
         if (asArray(statement.Resource).includes('*')) {
-          expect(actions.sort()).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+          expect([
+            ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
+            ['cloudwatch:GetMetricData'],
+          ]).toContainEqual(actions.sort());
         }
       }
     });
@@ -324,7 +331,16 @@ describe('Occasions infrastructure (env dev, defaults)', () => {
         uniq([...base, ...table, ...send, ...secret, ...consume, 'events:PutEvents']),
       );
       expect(actionsOf(s, s.stateless.api)).toEqual(
-        uniq([...base, ...table, ...send, ...consume, 'events:PutEvents', 'lambda:InvokeFunction']),
+        uniq([
+          ...base,
+          ...table,
+          ...send,
+          ...consume,
+          'events:PutEvents',
+          'lambda:InvokeFunction',
+          // GET /v1/metrics, the console's dashboard (read-only; no resource-level permissions).
+          'cloudwatch:GetMetricData',
+        ]),
       );
       expect(actionsOf(s, s.stateless.authorizer)).toEqual(uniq([...base, ...secret, 'dynamodb:GetItem']));
       // lambda:InvokeFunction: a job short of time continues in a fresh invocation of itself.
@@ -444,11 +460,14 @@ describe('Occasions infrastructure (env dev, defaults)', () => {
       }));
       expect(methods.map((m) => m.route).sort()).toEqual([
         'ANY /v1/{proxy+}',
+        'GET /console',
+        'GET /console/{asset+}',
         'GET /health',
         'GET /health/ready',
       ]);
       for (const { route, props } of methods) {
-        if (route === 'GET /health') {
+        // Public: the liveness probe and the console's static page and assets (no data).
+        if (PUBLIC_ROUTES.has(route)) {
           expect(props.AuthorizationType).toBe('NONE');
           expect(props.AuthorizerId).toBeUndefined();
         } else {
@@ -724,7 +743,7 @@ describe('Occasions infrastructure (other configurations)', () => {
     }));
     expect(methods.filter((m) => m.props.HttpMethod === 'OPTIONS').length).toBeGreaterThan(0);
     for (const { route, props } of methods) {
-      const expected = route === 'GET /health' || route.startsWith('OPTIONS ') ? 'NONE' : 'CUSTOM';
+      const expected = PUBLIC_ROUTES.has(route) || route.startsWith('OPTIONS ') ? 'NONE' : 'CUSTOM';
       expect(props.AuthorizationType, route).toBe(expected);
       if (route.startsWith('OPTIONS ')) {
         expect(JSON.stringify(props.Integration)).toContain(`'${origin}'`);

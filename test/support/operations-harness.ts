@@ -1,3 +1,4 @@
+import { RecordedMetrics } from '#local/recorded-metrics';
 import {
   CreateQueueCommand,
   DeleteMessageCommand,
@@ -123,7 +124,7 @@ export class OperationsHarness {
       clock: this.clock,
     };
     const handler = createApiHandler({
-      ...composeApi(common),
+      ...composeApi({ ...common, metrics: new RecordedMetrics({ clock: this.clock }) }),
       operations: composeOperations({
         ...common,
         manageUsers: this.manageUsers,

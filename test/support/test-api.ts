@@ -7,6 +7,7 @@ import { createApiHandler, type ApiHandlerDeps } from '#handlers/api.handler';
 import { composeApi, composeAuthenticate, type ComposedApiDeps } from '#handlers/api-composition';
 import { createApiGatewayAdapter } from '#local/api-gateway-adapter';
 import { startSqsServer, type SqsServer } from '#local/sqs/sqs-server';
+import { RecordedMetrics } from '#local/recorded-metrics';
 import { startTestTable, type TestTable } from './dynamodb';
 
 export const TEST_ADMIN_KEY = 'test-admin-key';
@@ -67,6 +68,7 @@ export async function startTestApi(options: {
     queueUrl,
     deadLetterQueueUrl,
     clock: options.clock,
+    metrics: new RecordedMetrics({ clock: options.clock }),
     ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
     ...(options.maxReplayOccurrences === undefined
       ? {}
