@@ -1,52 +1,21 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { isValidWebhookSecret } from '#adapters/webhook/signature';
 import { systemClock } from '#commons/clock';
+import {
+  CHILD_ADMIN_API_KEY as ADMIN_API_KEY,
+  CHILD_WEBHOOK_SECRET as WEBHOOK_SECRET,
+  exitWithin,
+  startChildRuntime,
+  type ChildRuntime as Running,
+  type Exit,
+} from '../support/child-runtime';
 import { TestReceiver } from '../support/receiver';
 
-/** The repository root, where `npm start` runs. */
-const REPO_ROOT = resolve(import.meta.dirname, '../..');
-const ADMIN_API_KEY = 'lifecycle-admin-key';
-const WEBHOOK_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
-/** Real-time bounds: how long a start and a clean stop may take. */
-const START_TIMEOUT_MS = 20_000;
+/** Real-time bound on a clean stop. */
 const STOP_TIMEOUT_MS = 10_000;
-/** The variables of CONTRACT section 2: none leaks in from the environment the tests run in. */
-const CONTRACT_VARIABLES = new Set([
-  'PORT',
-  'DATA_DIR',
-  'ADMIN_API_KEY',
-  'WEBHOOK_URL',
-  'WEBHOOK_SECRET',
-  'CLOCK_START',
-  'CLOCK_RATE',
-  'TICK_SECONDS',
-  'WEBHOOK_ALLOWED_HOSTS',
-  'DYNAMODB_ENDPOINT',
-  'LOG_LEVEL',
-]);
-
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
-
-interface Running {
-  child: ChildProcess;
-  url: string;
-  /** Everything the process wrote to stdout so far. */
-  stdout(): string;
-  /** Settles once the process has exited and its output is closed. */
-  exited: Promise<Exit>;
-}
-
-interface ApiAnswer {
-  status: number;
-  body: unknown;
-}
 
 describe('the npm start process (local/main.ts) across stops, kills and restarts', () => {
   const children = new Set<Running>();
@@ -73,60 +42,10 @@ describe('the npm start process (local/main.ts) across stops, kills and restarts
     return dir;
   };
 
-  /** The environment of one start: the contract's variables only as given here. */
-  const envOf = (variables: Record<string, string>): NodeJS.ProcessEnv => {
-    const inherited = Object.entries(process.env).filter(
-      (entry): entry is [string, string] => entry[1] !== undefined && !CONTRACT_VARIABLES.has(entry[0]),
-    );
-    return {
-      ...Object.fromEntries(inherited),
-      PORT: '0',
-      TICK_SECONDS: '31536000',
-      LOG_LEVEL: 'ERROR',
-      ...variables,
-    };
-  };
-
-  /** Starts `node --import tsx local/main.ts` and waits for its "running at" line. */
+  /** `npm start`'s process with the contract's variables only as given (credentials too). */
   const start = async (variables: Record<string, string>): Promise<Running> => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts'], {
-      cwd: REPO_ROOT,
-      env: envOf(variables),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-    });
-    const exited = new Promise<Exit>((resolveExit) => {
-      child.once('close', (code, signal) => {
-        resolveExit({ code, signal });
-      });
-    });
-    const running: Running = { child, url: '', stdout: () => stdout, exited };
+    const running = await startChildRuntime(variables, { generatedCredentials: true });
     children.add(running);
-
-    running.url = await new Promise<string>((resolveUrl, reject) => {
-      const timer = setTimeout(() => {
-        reject(new Error(`no "running at" line within ${START_TIMEOUT_MS} ms\n${stdout}\n${stderr}`));
-      }, START_TIMEOUT_MS);
-      const look = (): void => {
-        const match = /Occasions is running at (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
-        if (!match) return;
-        clearTimeout(timer);
-        resolveUrl(match[1]!);
-      };
-      child.stdout.on('data', look);
-      void exited.then(({ code, signal }) => {
-        clearTimeout(timer);
-        reject(new Error(`exited (${code ?? signal ?? '?'}) before it was ready\n${stdout}\n${stderr}`));
-      });
-    });
-    expect((await fetch(`${running.url}/health`)).status).toBe(200);
     return running;
   };
 
@@ -134,38 +53,12 @@ describe('the npm start process (local/main.ts) across stops, kills and restarts
   const stop = async (running: Running, signal: NodeJS.Signals): Promise<Exit & { tookMs: number }> => {
     const startedAt = systemClock.now();
     running.child.kill(signal);
-    let timer: NodeJS.Timeout | undefined;
-    const exit = await Promise.race([
-      running.exited,
-      new Promise<never>((_resolve, reject) => {
-        timer = setTimeout(() => {
-          reject(new Error(`still running ${STOP_TIMEOUT_MS} ms after ${signal}`));
-        }, STOP_TIMEOUT_MS);
-      }),
-    ]).finally(() => {
-      clearTimeout(timer);
-    });
+    const exit = await exitWithin(running, STOP_TIMEOUT_MS);
     return { ...exit, tookMs: systemClock.now() - startedAt };
   };
 
-  const api = async (
-    running: Running,
-    method: string,
-    path: string,
-    body?: unknown,
-    apiKey = ADMIN_API_KEY,
-  ): Promise<ApiAnswer> => {
-    const response = await fetch(`${running.url}${path}`, {
-      method,
-      headers: {
-        'x-api-key': apiKey,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    return { status: response.status, body: text ? (JSON.parse(text) as unknown) : undefined };
-  };
+  const api = (running: Running, method: string, path: string, body?: unknown, apiKey = ADMIN_API_KEY) =>
+    running.api(method, path, body, apiKey);
 
   const clockOf = async (running: Running): Promise<number> => {
     const { status, body } = await api(running, 'GET', '/_local/clock');
@@ -212,7 +105,7 @@ describe('the npm start process (local/main.ts) across stops, kills and restarts
 
     expect(exit).toMatchObject({ code: 0, signal: null });
     expect(exit.tookMs).toBeLessThan(STOP_TIMEOUT_MS);
-    expect(first.stdout()).toContain('SIGTERM: stopping');
+    expect(first.output()).toContain('SIGTERM: stopping');
 
     const second = await start(variables);
     const { status, body } = await api(second, 'GET', '/v1/users');
@@ -259,7 +152,7 @@ describe('the npm start process (local/main.ts) across stops, kills and restarts
 
     const first = await start(variables);
     const printed = (name: string): string | undefined =>
-      new RegExp(`^\\s*${name}=(\\S+)$`, 'm').exec(first.stdout())?.[1];
+      new RegExp(`^\\s*${name}=(\\S+)$`, 'm').exec(first.output())?.[1];
     const printedKey = await vi.waitFor(() => {
       const key = printed('ADMIN_API_KEY');
       expect(key).toBeDefined();
@@ -273,8 +166,8 @@ describe('the npm start process (local/main.ts) across stops, kills and restarts
     expect((await api(second, 'GET', '/v1/users', undefined, printedKey)).status).toBe(200);
     expect((await api(second, 'GET', '/v1/users', undefined, `${printedKey}-wrong`)).status).toBe(401);
     expect((await stop(second, 'SIGTERM')).code).toBe(0);
-    expect(second.stdout()).toContain('Occasions is running at');
-    expect(second.stdout()).not.toContain('ADMIN_API_KEY=');
-    expect(second.stdout()).not.toContain('WEBHOOK_SECRET=');
+    expect(second.output()).toContain('Occasions is running at');
+    expect(second.output()).not.toContain('ADMIN_API_KEY=');
+    expect(second.output()).not.toContain('WEBHOOK_SECRET=');
   });
 });

@@ -30,9 +30,17 @@ export interface Exit {
 export interface ChildRuntime {
   child: ChildProcess;
   url: string;
-  /** Settles once the process has exited. */
+  /** Settles once the process has exited and its output is closed. */
   exited: Promise<Exit>;
-  api(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }>;
+  /** Everything the process wrote so far, stdout and stderr interleaved. */
+  output(): string;
+  /** Calls the API with the admin key (or `apiKey`). */
+  api(
+    method: string,
+    path: string,
+    body?: unknown,
+    apiKey?: string,
+  ): Promise<{ status: number; body: unknown }>;
 }
 
 /**
@@ -40,7 +48,13 @@ export interface ChildRuntime {
  * printed its URL and answers /health: a runtime a test can SIGKILL and start again on the
  * same DATA_DIR. The caller kills what it started (see `exited`).
  */
-export async function startChildRuntime(variables: Record<string, string>): Promise<ChildRuntime> {
+export async function startChildRuntime(
+  variables: Record<string, string>,
+  options: {
+    /** Leave ADMIN_API_KEY and WEBHOOK_SECRET unset, so the runtime generates and prints them. */
+    generatedCredentials?: boolean;
+  } = {},
+): Promise<ChildRuntime> {
   const inherited = Object.entries(process.env).filter(
     (entry): entry is [string, string] => entry[1] !== undefined && !CONTRACT_VARIABLES.includes(entry[0]),
   );
@@ -51,8 +65,9 @@ export async function startChildRuntime(variables: Record<string, string>): Prom
       PORT: '0',
       TICK_SECONDS: '31536000',
       LOG_LEVEL: 'ERROR',
-      ADMIN_API_KEY: CHILD_ADMIN_API_KEY,
-      WEBHOOK_SECRET: CHILD_WEBHOOK_SECRET,
+      ...(options.generatedCredentials
+        ? {}
+        : { ADMIN_API_KEY: CHILD_ADMIN_API_KEY, WEBHOOK_SECRET: CHILD_WEBHOOK_SECRET }),
       ...variables,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -65,7 +80,7 @@ export async function startChildRuntime(variables: Record<string, string>): Prom
     output += chunk;
   });
   const exited = new Promise<Exit>((resolveExit) => {
-    child.once('exit', (code, signal) => {
+    child.once('close', (code, signal) => {
       resolveExit({ code, signal });
     });
   });
@@ -88,11 +103,11 @@ export async function startChildRuntime(variables: Record<string, string>): Prom
     });
   });
 
-  const api: ChildRuntime['api'] = async (method, path, body) => {
+  const api: ChildRuntime['api'] = async (method, path, body, apiKey = CHILD_ADMIN_API_KEY) => {
     const response = await fetch(`${url}${path}`, {
       method,
       headers: {
-        'x-api-key': CHILD_ADMIN_API_KEY,
+        'x-api-key': apiKey,
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -102,7 +117,7 @@ export async function startChildRuntime(variables: Record<string, string>): Prom
   };
   const health = await fetch(`${url}/health`);
   if (health.status !== 200) throw new Error(`/health answered ${health.status}`);
-  return { child, url, exited, api };
+  return { child, url, exited, output: () => output, api };
 }
 
 /** Waits for the exit, at most `timeoutMs` of real time. */
