@@ -4,6 +4,7 @@ import {
   EVENT_TYPE_KEY_PATTERN,
   MAX_ROTATION_OVERLAP_HOURS,
 } from '#domain/event-type';
+import type { EventType } from '#domain/event-type';
 import type { ManageEventTypes, SavedEventType } from '#use-cases/manage-event-types.use-case';
 import type { ManageUserEvents } from '#use-cases/manage-user-events.use-case';
 import { etagOf, expectedVersionOf, json, noContent, parseJsonBody, type HttpResponse } from '../http';
@@ -55,6 +56,18 @@ const savedJson = (
     { etag: etagOf(saved.type.version), ...headers },
   ),
   ...(saved.newSecret === undefined ? {} : { oneTimeSecret: true }),
+});
+
+/** 200 with the saved type, audited as an update from `before` (PUT and PATCH). */
+const updatedJson = (key: string, before: EventType, saved: SavedEventType): HttpResponse => ({
+  ...savedJson(200, saved),
+  audit: {
+    resource: 'event-type',
+    resourceId: key,
+    action: 'update',
+    before: toEventTypeJson(before),
+    after: toEventTypeJson(saved.type),
+  },
 });
 
 /** `/v1/event-types`: built-in and custom event types, and the template preview. */
@@ -137,16 +150,7 @@ export function eventTypeRoutes(manage: ManageEventTypes, userEvents: ManageUser
         }
         const before = await manage.get(key);
         const saved = await manage.replace(key, definition, expectedVersionOf(request.event));
-        return {
-          ...savedJson(200, saved),
-          audit: {
-            resource: 'event-type',
-            resourceId: key,
-            action: 'update',
-            before: toEventTypeJson(before),
-            after: toEventTypeJson(saved.type),
-          },
-        };
+        return updatedJson(key, before, saved);
       },
     },
     {
@@ -165,16 +169,7 @@ export function eventTypeRoutes(manage: ManageEventTypes, userEvents: ManageUser
         const changes = parseJsonBody(request.event, PatchEventTypeSchema);
         const before = await manage.get(key);
         const saved = await manage.patch(key, changes, expectedVersionOf(request.event));
-        return {
-          ...savedJson(200, saved),
-          audit: {
-            resource: 'event-type',
-            resourceId: key,
-            action: 'update',
-            before: toEventTypeJson(before),
-            after: toEventTypeJson(saved.type),
-          },
-        };
+        return updatedJson(key, before, saved);
       },
     },
     {
