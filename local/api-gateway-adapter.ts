@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { MAX_BODY_BYTES, finalizeResponse, headerOf, problemResponse, requestIdOf } from '#api/http';
 import { problem, type Problem } from '#api/problem';
 import { HEALTH_PATH } from '#api/routes/health.routes';
+import { isConsolePath } from '#api/console/console-paths';
 import type { Principal } from '#api/router';
 import { systemClock, type Clock } from '#commons/clock';
 
@@ -54,8 +55,10 @@ export function createApiGatewayAdapter(
     };
 
     try {
-      // As deployed: GET /health and CORS preflights skip the authorizer.
-      const isPublic = (method === 'GET' && url.pathname === HEALTH_PATH) || method === 'OPTIONS';
+      // As deployed: GET /health, the console's page and assets, and CORS preflights skip the authorizer.
+      const isPublic =
+        (method === 'GET' && (url.pathname === HEALTH_PATH || isConsolePath(url.pathname))) ||
+        method === 'OPTIONS';
       const principal = isPublic ? undefined : await options.authorize(headerOf(headers.single, 'x-api-key'));
       if (!isPublic && !principal) {
         answerProblem(problem('unauthorized', 'Send a valid API key in the x-api-key header.'));

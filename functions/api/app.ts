@@ -7,6 +7,7 @@ import type { IdempotencyStore } from '#ports/idempotency-store';
 import { InvalidCursorError } from '#ports/user-repository';
 import type { ManageApiKeys } from '#use-cases/manage-api-keys.use-case';
 import { InvalidProfileError, type ManageUsers } from '#use-cases/manage-users.use-case';
+import { consoleRoutes } from './console/console.routes';
 import { corsHeaders, preflightHeaders, type CorsPolicy } from './cors';
 import { etagOf, finalizeResponse, noContent, problemResponse, type HttpResponse } from './http';
 import { runIdempotently } from './idempotency';
@@ -74,7 +75,8 @@ export function apiRoutes(deps: ApiDeps): Route[] {
   ];
   const documented = [...routes, ...openApiRoutes(() => document)];
   const document = buildOpenApiDocument(documented, OPENAPI_INFO);
-  return [...documented, ...(deps.extraRoutes ?? [])];
+  // The console (issue 7) is a web page, not part of the JSON API: served, never documented.
+  return [...documented, ...consoleRoutes(), ...(deps.extraRoutes ?? [])];
 }
 
 export const OPENAPI_INFO = {

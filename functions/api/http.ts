@@ -61,20 +61,29 @@ export const problemResponse = (
 });
 
 /**
- * Headers on every answer, errors included: the request id for support, and no caching or
- * content sniffing of personal data.
+ * Security headers of every answer unless its route sets its own: no caching or content sniffing
+ * of personal data, no framing, no active content. Only a route that serves something else than
+ * JSON (the console's page and assets) overrides them (its own CSP and caching).
+ */
+const DEFAULT_SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+  'referrer-policy': 'no-referrer',
+};
+
+/**
+ * Headers on every answer, errors included: the request id for support (always ours), and the
+ * default security headers where the route did not set its own.
  */
 export function finalizeResponse(response: HttpResponse, requestId: string): APIGatewayProxyResult {
   return {
     statusCode: response.statusCode,
     headers: {
+      ...DEFAULT_SECURITY_HEADERS,
       ...response.headers,
       [REQUEST_ID_HEADER]: requestId,
-      'cache-control': 'no-store',
-      'x-content-type-options': 'nosniff',
-      'x-frame-options': 'DENY',
-      'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
-      'referrer-policy': 'no-referrer',
     },
     body: response.body,
   };
