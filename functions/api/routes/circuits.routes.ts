@@ -20,7 +20,7 @@ function endpointOf({ params }: RouteRequest): string {
 }
 
 const ENDPOINT_NOTE =
-  'The endpoint is `scheme://host:port`, percent-encoded (`https%3A%2F%2Fhooks.example.com%3A443`).';
+  'The endpoint is `scheme://host[:port]` exactly as the circuit list shows it (a default port is left out), percent-encoded (`https%3A%2F%2Fhooks.example.com`).';
 
 export function circuitRoutes(circuits: ControlCircuits): Route[] {
   return [
