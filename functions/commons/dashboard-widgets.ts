@@ -104,11 +104,16 @@ export const DASHBOARD_WIDGETS: readonly (readonly WidgetDefinition[])[] = [
   [
     {
       id: 'flow',
-      title: 'Due vs enqueued vs delivered (per minute)',
+      title: 'Due vs enqueued vs delivered vs failed (per minute)',
       period: MINUTE,
       width: 12,
       unit: 'notifications',
-      metrics: [business('Due', 'Sum'), business('Enqueued', 'Sum'), business('Delivered', 'Sum')],
+      metrics: [
+        business('Due', 'Sum'),
+        business('Enqueued', 'Sum'),
+        business('Delivered', 'Sum'),
+        business('Failed', 'Sum'),
+      ],
     },
     {
       id: 'lateness',

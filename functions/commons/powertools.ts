@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import type { MetricsOptions, MetricUnit } from '@aws-lambda-powertools/metrics/types';
+import type { Dimensions, MetricsOptions, MetricUnit } from '@aws-lambda-powertools/metrics/types';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 
 /**
@@ -29,6 +29,8 @@ export type MetricObserver = (metric: ObservedMetric) => void;
 const observers = new Set<MetricObserver>();
 /** Dimensions added to each instance since its last flush (a WeakMap: `super()` calls overrides). */
 const addedDimensions = new WeakMap<Metrics, Record<string, string>>();
+/** Default dimensions set on each instance after construction (`logMetrics(…, { defaultDimensions })`). */
+const defaultDimensions = new WeakMap<Metrics, Record<string, string>>();
 
 /**
  * Powertools' Metrics, telling observers about every metric as it is added. In Lambda nobody
@@ -49,6 +51,21 @@ class ObservableMetrics extends Metrics {
     return super.addDimension(name, value);
   }
 
+  override addDimensions(dimensions: Dimensions): this {
+    addedDimensions.set(this, { ...addedDimensions.get(this), ...dimensions });
+    return super.addDimensions(dimensions);
+  }
+
+  override setDefaultDimensions(dimensions: Dimensions): this {
+    defaultDimensions.set(this, { ...defaultDimensions.get(this), ...dimensions });
+    return super.setDefaultDimensions(dimensions);
+  }
+
+  override clearDefaultDimensions(): void {
+    defaultDimensions.delete(this);
+    super.clearDefaultDimensions();
+  }
+
   override clearDimensions(): void {
     addedDimensions.delete(this);
     super.clearDimensions();
@@ -63,7 +80,12 @@ class ObservableMetrics extends Metrics {
   }
 
   override singleMetric(): Metrics {
-    return new ObservableMetrics({ ...this.#options, singleMetric: true });
+    // As Powertools' own: the current default dimensions (set after construction too) carry over.
+    return new ObservableMetrics({
+      ...this.#options,
+      defaultDimensions: { ...this.#options.defaultDimensions, ...defaultDimensions.get(this) },
+      singleMetric: true,
+    });
   }
 }
 

@@ -11,6 +11,7 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { EventBridgePublisher } from '#adapters/eventbridge/eventbridge-publisher';
+import { CachingMetricsReader } from '#adapters/metrics/caching-metrics-reader';
 import { CloudWatchMetricsReader } from '#adapters/metrics/cloudwatch-metrics-reader';
 import { LambdaReplayLauncher } from '#adapters/lambda/lambda-replay-launcher';
 import { createApi, type ApiDeps } from '#api/app';
@@ -62,21 +63,25 @@ export function createDefaultApiHandler(env: Env): ApiHandler {
       queueUrl: config.queueUrl,
       deadLetterQueueUrl: config.deadLetterQueueUrl,
       clock: systemClock,
-      metrics: new CloudWatchMetricsReader({
-        client: tracer.captureAWSv3Client(new CloudWatchClient({})),
-        names: {
-          functions: {
-            ...config.dashboardFunctionNames,
-            // This function's own name comes from Lambda itself.
-            ...(env.AWS_LAMBDA_FUNCTION_NAME ? { api: env.AWS_LAMBDA_FUNCTION_NAME } : {}),
+      // Each console poll must not be a fresh (billed) GetMetricData: ADR 0008.
+      metrics: new CachingMetricsReader(
+        new CloudWatchMetricsReader({
+          client: tracer.captureAWSv3Client(new CloudWatchClient({})),
+          names: {
+            functions: {
+              ...config.dashboardFunctionNames,
+              // This function's own name comes from Lambda itself.
+              ...(env.AWS_LAMBDA_FUNCTION_NAME ? { api: env.AWS_LAMBDA_FUNCTION_NAME } : {}),
+            },
+            queues: {
+              notifications: queueNameOf(config.queueUrl),
+              dlq: queueNameOf(config.deadLetterQueueUrl),
+            },
+            ...(config.apiName ? { apiName: config.apiName } : {}),
           },
-          queues: {
-            notifications: queueNameOf(config.queueUrl),
-            dlq: queueNameOf(config.deadLetterQueueUrl),
-          },
-          ...(config.apiName ? { apiName: config.apiName } : {}),
-        },
-      }),
+        }),
+        { clock: systemClock, ttlMs: 60_000, freshReadsPerMinute: 12 },
+      ),
       rateLimit: { ratePerSecond: config.apiRateLimit, burst: config.apiBurstLimit },
       ...(config.corsAllowOrigin ? { cors: { allowedOrigins: [config.corsAllowOrigin] } } : {}),
       // Replay jobs run in the replay Lambda, invoked asynchronously: the API answers 202 at once.

@@ -131,6 +131,8 @@ function queriesOf(
               period,
             ),
             Period: period,
+            // Each series labelled by its dimension value alone, as the local recorder labels them.
+            Label: `\${PROP('Dim.${definition.groupBy}')}`,
           },
           label: definition.label,
           grouped: true,

@@ -43,6 +43,8 @@ describe('CloudWatch queries for the dashboard’s widgets', () => {
         ReturnData: true,
         Period: 300,
         Expression: `SEARCH('{Occasions,FailureReason,service} MetricName="FailedByReason"', 'Sum', 300)`,
+        // Each series labelled by its reason alone, like the local recorder's.
+        Label: "${PROP('Dim.FailureReason')}",
       },
       {
         Id: 'q1',

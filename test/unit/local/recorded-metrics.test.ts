@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { resolve } from 'node:path';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { describe, expect, it } from 'vitest';
 import type { WidgetDefinition } from '#commons/dashboard-widgets';
@@ -215,6 +217,47 @@ describe('observeMetrics (the service’s Powertools Metrics)', () => {
       { name: 'Delivered', unit: 'Count', value: 1, dimensions: {} },
       { name: 'CircuitOpen', unit: 'Count', value: 1, dimensions: { Endpoint: 'example.com' } },
       { name: 'Retried', unit: 'Count', value: 2, dimensions: {} },
+    ]);
+  });
+});
+
+describe('ObservableMetrics keeps Powertools’ own behaviour', () => {
+  it('gives a single metric the default dimensions set after construction (the EMF line, in a fresh process)', () => {
+    // EMF output is switched off in this process (vitest config) and Powertools reads that switch
+    // at construction, so the line is checked from a child process with output on.
+    const script = [
+      "import { MetricUnit } from '@aws-lambda-powertools/metrics';",
+      "import { metrics } from '#commons/powertools';",
+      "metrics.setDefaultDimensions({ env: 'dev' });",
+      "metrics.singleMetric().addDimensions({ Endpoint: 'example.com' }).addMetric('CircuitOpen', MetricUnit.Count, 1);",
+    ].join('\n');
+    const { POWERTOOLS_METRICS_DISABLED: _off, ...env } = process.env;
+    const stdout = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: resolve(import.meta.dirname, '../../..'),
+      env: { ...env, POWERTOOLS_DEV: 'false' },
+      encoding: 'utf8',
+    });
+    const emf = stdout
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .find((line) => 'CircuitOpen' in line);
+    expect(emf).toMatchObject({ env: 'dev', Endpoint: 'example.com', service: 'occasions', CircuitOpen: 1 });
+  });
+
+  it('observes dimensions added with addDimensions', () => {
+    const seen: ObservedMetric[] = [];
+    const stop = observeMetrics((metric) => seen.push(metric));
+    try {
+      metrics
+        .singleMetric()
+        .addDimensions({ Endpoint: 'example.com' })
+        .addMetric('CircuitOpen', MetricUnit.Count, 1);
+    } finally {
+      stop();
+    }
+    expect(seen).toEqual([
+      { name: 'CircuitOpen', unit: 'Count', value: 1, dimensions: { Endpoint: 'example.com' } },
     ]);
   });
 });
