@@ -20,21 +20,30 @@ export function resolveConnection(
   env: Readonly<Record<string, string | undefined>>,
 ): Connection {
   const text = flags.url ?? (env.OCCASIONS_URL || undefined) ?? DEFAULT_URL;
+  // Named by where it came from, never quoted: a key pasted into the wrong place would be printed.
+  const source = flags.url !== undefined ? '--url' : 'OCCASIONS_URL';
+  const example = `e.g. ${DEFAULT_URL} or https://abc.execute-api.us-east-1.amazonaws.com/prod`;
   let url: URL;
   try {
     url = new URL(text);
   } catch {
     throw new UsageError(
-      `--url "${text}" is not a URL (e.g. ${DEFAULT_URL} or https://abc.execute-api.us-east-1.amazonaws.com/prod)`,
+      `${source} is not a URL (${example}); it is not repeated here, in case it holds a key`,
     );
   }
-  if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
-    throw new UsageError(
-      'the API URL must not carry credentials, a query or a fragment: give the key with OCCASIONS_API_KEY or --api-key',
-    );
-  }
+  const carried = [
+    url.username !== '' || url.password !== '' ? 'credentials' : undefined,
+    url.search !== '' ? 'a query' : undefined,
+    url.hash !== '' ? 'a fragment' : undefined,
+  ].filter((part) => part !== undefined);
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UsageError(`the API URL must be http:// or https:// (got ${url.protocol})`);
+    // The "scheme" of `occ_admin_…:…` would be the key's start: not shown either.
+    throw new UsageError(`${source} must start with http:// or https:// (${example})`);
+  }
+  if (carried.length > 0) {
+    throw new UsageError(
+      `${source} must not carry ${carried.join(', ')}: give the key with OCCASIONS_API_KEY or --api-key`,
+    );
   }
   const warnings: string[] = [];
   // Paths are joined under the base: `…/prod/v1` would become `…/prod/v1/v1/…`.

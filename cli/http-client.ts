@@ -5,8 +5,15 @@ export interface ApiResponse<T> {
   status: number;
   headers: Headers;
   body: T;
-  /** Requests sent for this answer (more than 1 after a retry). */
+  /** Requests sent for this answer (more than 1 after a retry or a wait). */
   attempts: number;
+  /**
+   * Earlier tries of this request that may have reached the API and been applied: those that
+   * failed on the network (a reset, a timeout) or answered 5xx. A 429 or a 409 "still running"
+   * is not one: the API did nothing with that try. 0 means this answer is the only one the
+   * request can have caused, so an Idempotency-Key replay is another run's first answer.
+   */
+  uncertainTries: number;
 }
 
 export interface RequestOptions {
@@ -84,6 +91,7 @@ export class ApiClient {
     let retries = 0;
     let rateLimitWaits = 0;
     let inProgressWaits = 0;
+    let uncertainTries = 0;
     for (let attempts = 1; ; attempts += 1) {
       const outcome = await this.attempt(method, url, options);
       if (outcome.kind === 'network') {
@@ -93,6 +101,7 @@ export class ApiClient {
         }
         const wait = backoffMs(retry, retries, this.config.random());
         retries += 1;
+        uncertainTries += 1;
         this.config.onRetry(
           `${what}: ${reason}; retrying in ${seconds(wait)} (${retries}/${retry.maxRetries})`,
         );
@@ -128,6 +137,7 @@ export class ApiClient {
         const asked = retryAfter === null ? 0 : retryAfterMs(retryAfter, wallClock, 0, retry.maxRetryAfterMs);
         const wait = Math.max(backoffMs(retry, retries, this.config.random()), asked);
         retries += 1;
+        uncertainTries += 1;
         await response.body?.cancel();
         this.config.onRetry(
           `${what}: HTTP ${response.status}; retrying in ${seconds(wait)} (${retries}/${retry.maxRetries})`,
@@ -135,7 +145,7 @@ export class ApiClient {
         await this.config.sleep(wait);
         continue;
       }
-      return this.settle<T>(method, url, response, options.accept ?? [], attempts);
+      return this.settle<T>(method, url, response, options.accept ?? [], { attempts, uncertainTries });
     }
   }
 
@@ -170,7 +180,7 @@ export class ApiClient {
     url: URL,
     response: Response,
     accept: readonly number[],
-    attempts: number,
+    tries: Pick<ApiResponse<T>, 'attempts' | 'uncertainTries'>,
   ): Promise<ApiResponse<T>> {
     let text: string;
     try {
@@ -183,7 +193,7 @@ export class ApiClient {
     }
     const body = parseJson(text, response.headers.get('content-type'));
     if ((response.status >= 200 && response.status < 300) || accept.includes(response.status)) {
-      return { status: response.status, headers: response.headers, body: body as T, attempts };
+      return { status: response.status, headers: response.headers, body: body as T, ...tries };
     }
     const requestId = response.headers.get('x-request-id') ?? undefined;
     const request = { method, url: url.href, requestId };

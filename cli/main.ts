@@ -16,11 +16,19 @@ import { DEFAULT_RETRY_POLICY } from './retry';
 /** Per request; bulk batches of 1,000 users take a few seconds, API Gateway allows 29 s. */
 const REQUEST_TIMEOUT_MS = 60_000;
 
+/** Monotonic time for durations and progress; waits that really wait. */
+const REAL_TIME: NonNullable<Environment['time']> = {
+  now: () => performance.now(),
+  sleep: (ms) => sleep(ms),
+};
+
 export interface Environment {
   argv: readonly string[];
   env: Readonly<Record<string, string | undefined>>;
   streams: Streams;
   cwd: string;
+  /** Real time unless given: tests move a clock of their own instead of waiting. */
+  time?: { now(): number; sleep(ms: number): Promise<void> };
 }
 
 /** Runs one `occasions …` command line; resolves to the exit code (never throws). */
@@ -28,7 +36,8 @@ export async function main(environment: Environment): Promise<number> {
   const { argv, streams } = environment;
   const { words, rest } = splitCommandWords(argv);
   const early = earlyFlags(rest);
-  const out = new Output(streams, { json: early.json, quiet: early.quiet }, () => performance.now());
+  const time = environment.time ?? REAL_TIME;
+  const out = new Output(streams, { json: early.json, quiet: early.quiet }, () => time.now());
   const version = packageVersion();
 
   try {
@@ -57,7 +66,7 @@ export async function main(environment: Environment): Promise<number> {
     }
     const args = parseCommandArgs(rest, command.options, commandName(command));
     if (args.flag('help')) return printed(streams.stdout, commandHelp(command), ExitCode.ok);
-    return await command.run(contextFor(environment, out, args.global), args);
+    return await command.run(contextFor(environment, time, out, args.global), args);
   } catch (error) {
     return reportFailure(out, error, environment.env);
   }
@@ -91,6 +100,7 @@ function earlyFlags(rest: readonly string[]): {
 
 function contextFor(
   environment: Environment,
+  time: NonNullable<Environment['time']>,
   out: Output,
   flags: { url: string | undefined; apiKey: string | undefined },
 ): CommandContext {
@@ -98,8 +108,8 @@ function contextFor(
   return {
     out,
     cwd: environment.cwd,
-    sleep: (ms) => sleep(ms),
-    now: () => performance.now(),
+    sleep: (ms) => time.sleep(ms),
+    now: () => time.now(),
     newIdempotencyKey: () => `occasions-cli-${randomUUID()}`,
     api: () => {
       if (client) return client;
@@ -111,7 +121,7 @@ function contextFor(
         userAgent: `occasions-cli/${packageVersion()} node/${process.versions.node}`,
         timeoutMs: REQUEST_TIMEOUT_MS,
         retry: DEFAULT_RETRY_POLICY,
-        sleep: (ms) => sleep(ms),
+        sleep: (ms) => time.sleep(ms),
         random: Math.random,
         wallClockMs: () => new Date().getTime(),
         onRetry: (message) => {

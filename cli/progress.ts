@@ -1,4 +1,4 @@
-import { formatCount, formatDuration } from './format';
+import { formatCount, formatDuration, printable } from './format';
 
 /** What one progress line shows. */
 export interface ProgressState {
@@ -85,11 +85,12 @@ export class ProgressReporter {
     private readonly now: () => number,
     private readonly startedAt = now(),
   ) {
-    this.state = { label, done: 0, total, elapsedMs: 0 };
+    // The label and notes may quote the API (a job id, its status): shown, never obeyed.
+    this.state = { label: printable(label), done: 0, total, elapsedMs: 0 };
   }
 
   update(done: number, note?: string, total = this.state.total): void {
-    this.state = { ...this.state, done, total, elapsedMs: this.now() - this.startedAt, note };
+    this.state = { ...this.state, done, total, elapsedMs: this.now() - this.startedAt, note: shown(note) };
     const sink = this.sink;
     if (!sink) return;
     const at = this.now();
@@ -110,7 +111,7 @@ export class ProgressReporter {
   /** Draws the final state and leaves the cursor on a fresh line. */
   finish(note?: string): void {
     const sink = this.sink;
-    this.state = { ...this.state, elapsedMs: this.now() - this.startedAt, note };
+    this.state = { ...this.state, elapsedMs: this.now() - this.startedAt, note: shown(note) };
     if (!sink) return;
     if (sink.isTTY) {
       sink.write(`\r${renderProgressBar(this.state, sink.columns)}\x1b[K\n`);
@@ -125,4 +126,8 @@ export class ProgressReporter {
     if (this.sink?.isTTY && this.drawn) this.sink.write('\n');
     this.drawn = false;
   }
+}
+
+function shown(note: string | undefined): string | undefined {
+  return note === undefined ? undefined : printable(note);
 }

@@ -1,3 +1,4 @@
+import { endpointKeyOf as serviceEndpointKeyOf } from '../../functions/domain/endpoint-key';
 import type { Circuit } from '../api-types';
 import type { CommandArgs } from '../arguments';
 import type { Command } from '../command';
@@ -86,14 +87,15 @@ function endpointArgument(args: CommandArgs): string {
 }
 
 /**
- * The circuit key of a URL as the service computes it: `scheme://host[:port]`, the port left
- * out when it is the scheme's default (URL.host's rule), path and query dropped.
+ * The circuit key of a URL as the service computes it (the same function: a module of its own,
+ * with no imports, so the CLI stays a client of the API and not of the service's code), or
+ * undefined for text that is not an http(s) URL.
  */
 export function endpointKeyOf(text: string): string | undefined {
   try {
     const url = new URL(text);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
-    return `${url.protocol}//${url.host}`;
+    return serviceEndpointKeyOf(text);
   } catch {
     return undefined;
   }

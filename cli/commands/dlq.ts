@@ -53,8 +53,9 @@ export const dlqRedrive: Command = {
   description: [
     'POST /v1/dlq/redrive: each failed notification is queued again with a fresh retry budget and',
     'delivered once. Messages whose notification is already final (delivered, skipped, cancelled)',
-    'or unreadable stay in the DLQ (see `occasions dlq delete`). Exit code 1 if any message was not',
-    'redriven.',
+    'or unreadable stay in the DLQ (see `occasions dlq delete`). --all calls the API (500 messages',
+    'a call) until the DLQ is empty or a call neither redrives a message nor sees a new one; the',
+    'summary says about how many are left. Exit code 1 if any message was not redriven.',
   ].join('\n'),
   options: { all: { type: 'boolean', description: 'every message in the DLQ' } },
   examples: ['occasions dlq redrive --all', 'occasions dlq redrive 6f1c…-… 8e2a…-…'],
@@ -62,51 +63,81 @@ export const dlqRedrive: Command = {
     const all = args.flag('all');
     const ids = args.positionals;
     if (all ? ids.length > 0 : ids.length === 0) throw args.usage('give --all or message ids (not both)');
-    const results = all ? await redriveAll(context) : await redriveIds(context, ids);
+    const { results, remaining } = all ? await redriveAll(context) : await redriveIds(context, ids);
     const notRedriven = results.filter((result) => result.status !== 200);
     const summary = {
       results,
       redriven: results.length - notRedriven.length,
       notRedriven: notRedriven.length,
+      remaining,
     };
-    context.out.result(summary, () => renderRedrive(results));
+    context.out.result(summary, () => renderRedrive(results, remaining));
     return notRedriven.length > 0 ? ExitCode.partialFailure : ExitCode.ok;
   },
 };
 
-async function redriveIds(context: CommandContext, messageIds: readonly string[]): Promise<RedriveResult[]> {
+/** What a redrive did: one result per message, and about how many messages the DLQ still holds. */
+interface Redrive {
+  results: RedriveResult[];
+  /** The API's approximate count after the last call. */
+  remaining: number;
+}
+
+async function redriveIds(context: CommandContext, messageIds: readonly string[]): Promise<Redrive> {
   const client = context.api();
   const results: RedriveResult[] = [];
+  let remaining = 0;
   for (let start = 0; start < messageIds.length; start += IDS_PER_REDRIVE) {
     const { body } = await client.post<RedriveAnswer>('/v1/dlq/redrive', {
       body: { messageIds: messageIds.slice(start, start + IDS_PER_REDRIVE) },
       idempotencyKey: context.newIdempotencyKey(),
     });
     results.push(...body.results);
+    remaining = body.remaining;
   }
-  return results;
+  return { results, remaining };
 }
 
-/** Calls until a call redrives nothing more: what is left cannot be redriven. */
-async function redriveAll(context: CommandContext): Promise<RedriveResult[]> {
+/**
+ * Calls until the DLQ is empty or a call neither redrove a message nor saw one it had not seen:
+ * a call looks at up to 500 messages, and those may all be ones that stay (already final), with
+ * others behind them. A message redriven once is not counted as stuck if a later call shows it.
+ */
+async function redriveAll(context: CommandContext): Promise<Redrive> {
   const client = context.api();
   const results = new Map<string, RedriveResult>();
-  for (let call = 0; call < MAX_REDRIVE_ALL_CALLS; call += 1) {
+  let remaining = 0;
+  for (let call = 1; ; call += 1) {
     const { body } = await client.post<RedriveAnswer>('/v1/dlq/redrive', {
       body: { all: true },
       idempotencyKey: context.newIdempotencyKey(),
     });
-    for (const result of body.results) results.set(result.messageId, result);
+    remaining = body.remaining;
+    const unseen = body.results.filter((result) => !results.has(result.messageId)).length;
+    for (const result of body.results) {
+      if (results.get(result.messageId)?.status !== 200) results.set(result.messageId, result);
+    }
     const redriven = body.results.filter((result) => result.status === 200).length;
-    if (redriven > 0)
-      context.out.note(`redriven ${formatCount(redriven)}; about ${formatCount(body.remaining)} left`);
-    if (redriven === 0 || body.remaining === 0) break;
+    context.out.note(
+      `call ${call}: ${formatCount(redriven)} redriven of ${formatCount(body.results.length)} looked at; about ${formatCount(remaining)} left`,
+    );
+    if (remaining === 0 || (redriven === 0 && unseen === 0)) break;
+    if (call >= MAX_REDRIVE_ALL_CALLS) {
+      context.out.warn(
+        `stopped after ${formatCount(call)} calls with about ${formatCount(remaining)} left: run it again`,
+      );
+      break;
+    }
   }
-  return [...results.values()];
+  return { results: [...results.values()], remaining };
 }
 
-function renderRedrive(results: readonly RedriveResult[]): string {
-  if (results.length === 0) return 'Nothing to redrive: the DLQ is empty.';
+function renderRedrive(results: readonly RedriveResult[], remaining: number): string {
+  if (results.length === 0) {
+    return remaining === 0
+      ? 'Nothing to redrive: the DLQ is empty.'
+      : `Nothing to redrive: no message could be looked at, yet about ${formatCount(remaining)} are in the DLQ (held by another command for a moment?): try again shortly.`;
+  }
   const table = formatTable(
     ['MESSAGE ID', 'OUTCOME', 'NOTIFICATION', 'STATUS NOW', 'DETAIL'],
     results.map((result) => [
@@ -118,7 +149,8 @@ function renderRedrive(results: readonly RedriveResult[]): string {
     ]),
   );
   const redriven = results.filter((result) => result.status === 200).length;
-  return `${table}\n${formatCount(redriven)} redriven, ${formatCount(results.length - redriven)} not`;
+  // The count is SQS's approximation, and other writers may add to the DLQ meanwhile.
+  return `${table}\n${formatCount(redriven)} redriven, ${formatCount(results.length - redriven)} not; about ${formatCount(remaining)} still in the DLQ`;
 }
 
 export const dlqDelete: Command = {

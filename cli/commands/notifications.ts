@@ -8,7 +8,7 @@ import {
 import type { CommandArgs } from '../arguments';
 import type { Command, CommandContext } from '../command';
 import { ExitCode } from '../errors';
-import { formatCount, formatFields, formatTable, oneLine, orDash } from '../format';
+import { formatCount, formatFields, formatTable, oneLine, orDash, printable } from '../format';
 
 /** The API's largest page. */
 const MAX_PAGE_SIZE = 100;
@@ -155,6 +155,7 @@ export function renderNotification(notification: NotificationWithAttempts): stri
 export function renderAttempt(attempt: Attempt): string {
   const status = attempt.statusCode === null ? 'no answer' : `HTTP ${attempt.statusCode}`;
   const head = `#${attempt.sequence}  ${attempt.at}  ${attempt.outcome.padEnd(12)}  ${status.padEnd(9)}  ${`${attempt.durationMs} ms`.padStart(8)}  ${attempt.trigger}`;
+  // The receiver's answer is anyone's text: printable, like every field of the attempt.
   const detail = attempt.error ?? attempt.response;
-  return detail ? `${head}  ${oneLine(detail, 60)}` : head;
+  return printable(detail ? `${head}  ${oneLine(detail, 60)}` : head);
 }

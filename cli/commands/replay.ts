@@ -1,12 +1,15 @@
 import type { Page, ReplayCounts, ReplayDryRun, ReplayJob } from '../api-types';
 import type { CommandArgs } from '../arguments';
 import type { Command, CommandContext } from '../command';
-import { ExitCode } from '../errors';
+import { CliError, ExitCode } from '../errors';
 import { formatCount, formatFields, formatTable, orDash } from '../format';
 
 const REPLAY_STATUSES = ['failed', 'skipped', 'cancelled', 'delivered'] as const;
 /** How often a watched job is read, in ms of real time (the API allows 50 requests a second). */
 const POLL_INTERVAL_MS = 500;
+/** Minutes without any change of the watched job's status or counts before watching gives up. */
+const DEFAULT_STALL_MINUTES = 10;
+const MAX_STALL_MINUTES = 24 * 60;
 
 export const replayStart: Command = {
   group: 'replay',
@@ -18,7 +21,8 @@ export const replayStart: Command = {
     'each with its own webhook-id; delivered ones only with --force. First shows what a dry run',
     'counts, then starts the job and watches its progress until it is done (--no-watch: return at',
     'once; `occasions replay show <id>` later). The same request again answers the same job.',
-    'Exit code 1 if the job failed (repeating the command resumes it).',
+    'Exit code 1 if the job failed (repeating the command resumes it); exit code 4 if it stopped',
+    'moving: no change of its status or counts for --stall-minutes (watching stops, not the job).',
   ].join('\n'),
   options: {
     from: { type: 'string', value: '<ISO>', description: 'earliest due instant (inclusive), required' },
@@ -38,6 +42,11 @@ export const replayStart: Command = {
     force: { type: 'boolean', description: 'also send delivered notifications again (same webhook-id)' },
     'dry-run': { type: 'boolean', description: 'only count; change nothing' },
     'no-watch': { type: 'boolean', description: 'start the job and return without waiting for it' },
+    'stall-minutes': {
+      type: 'string',
+      value: '<n>',
+      description: `stop watching a job that shows no progress for n minutes, 1..${MAX_STALL_MINUTES} (default ${DEFAULT_STALL_MINUTES})`,
+    },
   },
   examples: [
     'occasions replay start --from 2027-06-14T00:00:00Z --to 2027-06-16T00:00:00Z --dry-run',
@@ -52,6 +61,7 @@ async function startReplay(context: CommandContext, args: CommandArgs): Promise<
   const to = args.instant('to');
   if (from === undefined || to === undefined) throw args.usage('--from and --to are required');
   if (Date.parse(from) >= Date.parse(to)) throw args.usage('--from must be before --to');
+  const stallMinutes = args.integer('stall-minutes', 1, MAX_STALL_MINUTES) ?? DEFAULT_STALL_MINUTES;
   const statuses = args.strings('status');
   for (const status of statuses) {
     if (!(REPLAY_STATUSES as readonly string[]).includes(status)) {
@@ -93,16 +103,22 @@ async function startReplay(context: CommandContext, args: CommandArgs): Promise<
       ? `started replay job ${job.id}`
       : `this request already has job ${job.id} (${job.status}); the same request never replays twice`,
   );
-  if (!args.flag('no-watch')) job = await watch(context, job);
+  if (!args.flag('no-watch')) job = await watch(context, job, stallMinutes);
   out.result({ dryRun, job }, () => renderJob(job));
   return job.status === 'failed' ? ExitCode.partialFailure : ExitCode.ok;
 }
 
-/** Reads the job until it is done or failed, drawing its progress on stderr. */
-async function watch(context: CommandContext, initial: ReplayJob): Promise<ReplayJob> {
+/**
+ * Reads the job until it is done or failed, drawing its progress on stderr. A job whose status
+ * and counts stay the same for `stallMinutes` (a worker that died with it `running`) ends the
+ * watch with exit code 4 rather than a wait without end; the job itself is left as it is.
+ */
+async function watch(context: CommandContext, initial: ReplayJob, stallMinutes: number): Promise<ReplayJob> {
   const client = context.api();
   const progress = context.out.progress(`replay ${initial.id}`, Math.max(initial.total, 1));
   let job = initial;
+  let seen = progressOf(job);
+  let changedAt = context.now();
   for (;;) {
     progress.update(
       job.counts.matched,
@@ -110,8 +126,21 @@ async function watch(context: CommandContext, initial: ReplayJob): Promise<Repla
       Math.max(job.total, 1),
     );
     if (job.status === 'done' || job.status === 'failed') break;
+    if (context.now() - changedAt >= stallMinutes * 60_000) {
+      progress.interrupt();
+      throw new CliError(
+        `replay job ${job.id} has shown no progress for ${stallMinutes} min (still ${job.status}, ${formatCount(job.counts.matched)} of ${formatCount(job.total)} looked at); stopped watching, the job is left as it is: check it with \`occasions replay show ${job.id}\``,
+        ExitCode.api,
+        { job },
+      );
+    }
     await context.sleep(POLL_INTERVAL_MS);
     job = (await client.get<ReplayJob>(`/v1/replays/${encodeURIComponent(job.id)}`)).body;
+    const current = progressOf(job);
+    if (current !== seen) {
+      seen = current;
+      changedAt = context.now();
+    }
   }
   progress.finish(`${job.status}, ${formatCount(job.counts.requeued)} requeued`);
   return job;
@@ -164,6 +193,11 @@ export const replayList: Command = {
     return ExitCode.ok;
   },
 };
+
+/** What tells a moving job from a stuck one: its status, total and counts. */
+function progressOf(job: ReplayJob): string {
+  return JSON.stringify([job.status, job.total, job.counts]);
+}
 
 function describeCounts(counts: ReplayCounts): string {
   const skipped = [

@@ -1,9 +1,9 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { CommandArgs } from '../arguments';
 import type { Command, CommandContext } from '../command';
-import { ExitCode, UsageError } from '../errors';
-import { formatCount, formatDuration } from '../format';
+import { CliError, ExitCode, UsageError } from '../errors';
+import { formatCount, formatDuration, oneLine } from '../format';
 import { BulkImport, MAX_BATCH_ITEMS, type ImportTally } from '../import/bulk-import';
 import { defaultFailedRowsPath, renderFailedRows, type FailedRow } from '../import/failed-rows';
 import { formatOfPath, readImportInput, type ImportFormat, type ImportInput } from '../import/read-input';
@@ -29,10 +29,13 @@ export const usersImport: Command = {
     '(any case, spaces or underscores; columns starting with _ are ignored), RFC 4180 quoting.',
     'JSON: an array of users as POST /v1/users takes them (an exported page {"items": […]} works too).',
     'Rows go to POST /v1/users/bulk in batches (500 rows, 2 at a time). A row with an id is an upsert; a row',
-    'without one is created under an id derived from the file and its row number, so importing the',
-    'same file again never creates a duplicate (rows already there count as "already existed").',
+    "without one is created under an id derived from the SHA-256 of the file's bytes and its row number.",
+    'So importing the same, unchanged file again creates no one twice (rows already there count as',
+    '"already existed"), but a changed file (one typo fixed, re-saved with CRLF line ends) is another',
+    'file: every row without an id gets a new id, and is created again.',
     'Every row that fails, locally (bad CSV) or at the API (the field it names), is written to the',
-    'failed-rows file, which can be fixed and imported as it is. Exit code 1 when any row failed.',
+    'failed-rows file with its id (its own, or the derived one), so the fixed file can be imported',
+    'as it is, as often as needed, without creating anyone twice. Exit code 1 when any row failed.',
   ].join('\n'),
   options: {
     'failed-rows': {
@@ -77,6 +80,12 @@ async function runImport(context: CommandContext, args: CommandArgs): Promise<Ex
     context.cwd,
     args.string('failed-rows') ?? defaultFailedRowsPath(path, input.format),
   );
+  // Before anything is sent: the failed rows would overwrite the very file being imported.
+  if (await sameFile(path, failedRowsPath)) {
+    throw args.usage(
+      `--failed-rows names the input file itself (${file}): give another path, the failed rows would overwrite it`,
+    );
+  }
   const { out } = context;
   const startedAt = context.now();
 
@@ -84,22 +93,22 @@ async function runImport(context: CommandContext, args: CommandArgs): Promise<Ex
     const failed = input.rows
       .filter((row) => row.problems.length > 0)
       .map((row) => ({ row, problems: row.problems }));
-    await writeFailedRows(failedRowsPath, input, failed);
+    const written = await writeFailedRows(failedRowsPath, input, failed);
     const summary = {
       file,
       dryRun: true,
       rows: input.rows.length,
       valid: input.rows.length - failed.length,
       failed: failed.length,
-      failedRowsFile: failed.length > 0 ? failedRowsPath : null,
+      failedRowsFile: failed.length > 0 && written.ok ? failedRowsPath : null,
     };
-    out.result(summary, () =>
+    const again = 'run the dry run again with --failed-rows <a writable path> to get them';
+    return finish(context, written, again, summary, () =>
       [
         `${file}: ${formatCount(summary.rows)} rows, ${formatCount(summary.valid)} well-formed, ${formatCount(failed.length)} not (nothing was sent)`,
-        ...failureLines(failed, failedRowsPath),
+        ...failureLines(failed, written),
       ].join('\n'),
     );
-    return failed.length > 0 ? ExitCode.partialFailure : ExitCode.ok;
   }
 
   const client = context.api();
@@ -117,24 +126,62 @@ async function runImport(context: CommandContext, args: CommandArgs): Promise<Ex
   } catch (error) {
     // Stopped by an error of the API or the network: keep what is known, then let it be reported.
     progress.interrupt();
-    await writeFailedRows(failedRowsPath, input, importer.failed);
+    const written = await writeFailedRows(failedRowsPath, input, importer.failed);
+    // The error that stopped the import is the one reported; this one is said on the way.
+    if (!written.ok) out.error(`${written.message}; the failed rows known so far are not saved`);
     out.note(
-      `stopped: ${describeTally(importer.tally)}; importing the same file again is safe (no duplicates)`,
+      `stopped: ${describeTally(importer.tally)}; importing the same, unchanged file again is safe (no duplicates)`,
     );
     throw error;
   }
   progress.finish();
-  await writeFailedRows(failedRowsPath, input, importer.failed);
+  const written = await writeFailedRows(failedRowsPath, input, importer.failed);
   const durationMs = Math.round(context.now() - startedAt);
   const { tally } = importer;
   const summary = {
     file,
     ...tally,
-    failedRowsFile: tally.failed > 0 ? failedRowsPath : null,
+    failedRowsFile: tally.failed > 0 && written.ok ? failedRowsPath : null,
     durationMs,
   };
-  out.result(summary, () => humanSummary(file, tally, durationMs, importer.failed, failedRowsPath));
-  return tally.failed > 0 ? ExitCode.partialFailure : ExitCode.ok;
+  const again =
+    'import the same, unchanged file again with --failed-rows <a writable path> to get them (it creates no one twice)';
+  return finish(context, written, again, summary, () =>
+    humanSummary(file, tally, durationMs, importer.failed, written),
+  );
+}
+
+/**
+ * Prints the summary and picks the exit code. A failed-rows file that could not be written comes
+ * after the import did its work: the summary is still printed (with --json, inside the error,
+ * so that stdout stays one document), then the error, saying how to get the file (`again`),
+ * exit code 1 (rows failed: else there was nothing to write).
+ */
+function finish(
+  context: CommandContext,
+  written: Written,
+  again: string,
+  summary: { failed: number },
+  human: () => string,
+): ExitCode {
+  if (written.ok) {
+    context.out.result(summary, human);
+    return summary.failed > 0 ? ExitCode.partialFailure : ExitCode.ok;
+  }
+  if (!context.out.options.json) context.out.result(summary, human);
+  const message = `${written.message}; the failed rows (${formatCount(summary.failed)}, counted in the summary) are not saved: ${again}`;
+  throw new CliError(message, ExitCode.partialFailure, { summary });
+}
+
+/** Whether two paths name one file (a link or another spelling included). */
+async function sameFile(a: string, b: string): Promise<boolean> {
+  if (a === b) return true;
+  try {
+    const [first, second] = await Promise.all([stat(a), stat(b)]);
+    return first.dev === second.dev && first.ino === second.ino;
+  } catch {
+    return false; // the failed-rows file does not exist yet: it cannot be the input
+  }
 }
 
 async function readInputFile(path: string, shown: string): Promise<Buffer> {
@@ -148,22 +195,50 @@ async function readInputFile(path: string, shown: string): Promise<Buffer> {
   }
 }
 
-/** Written only when rows failed (an earlier file is left alone otherwise). */
+/** Whether the failed-rows file was written (or had nothing to hold), and why not. */
+type Written = { ok: true; path: string } | { ok: false; path: string; message: string };
+
+/**
+ * Written only when rows failed (an earlier file is left alone otherwise). An error of the file
+ * system is returned, not thrown: the import is done by then, and its summary must still show.
+ */
 async function writeFailedRows(
   path: string,
   input: ImportInput,
   failed: readonly FailedRow[],
-): Promise<void> {
-  if (failed.length === 0) return;
-  await writeFile(path, renderFailedRows(input, failed), 'utf8');
+): Promise<Written> {
+  if (failed.length === 0) return { ok: true, path };
+  try {
+    await writeFile(path, renderFailedRows(input, failed), 'utf8');
+    return { ok: true, path };
+  } catch (error) {
+    const code = error instanceof Error && 'code' in error ? String(error.code) : '';
+    const why = WRITE_ERRORS[code] ?? (error instanceof Error ? error.message : String(error));
+    return {
+      ok: false,
+      path,
+      message: `cannot write the failed-rows file ${path}: ${code ? `${code}, ` : ''}${why}`,
+    };
+  }
 }
+
+/** The usual reasons, in words (the OS code is shown beside them). */
+const WRITE_ERRORS: Readonly<Record<string, string>> = {
+  ENOENT: 'its directory does not exist',
+  ENOTDIR: 'a part of its path is not a directory',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EISDIR: 'it is a directory',
+  EROFS: 'the file system is read-only',
+  ENOSPC: 'no space left on the device',
+};
 
 function humanSummary(
   file: string,
   tally: ImportTally,
   durationMs: number,
   failed: readonly FailedRow[],
-  failedRowsPath: string,
+  written: Written,
 ): string {
   const rows: [string, number][] = [
     ['created', tally.created],
@@ -174,22 +249,24 @@ function humanSummary(
   return [
     `Imported ${file}: ${formatCount(tally.rows)} rows in ${formatDuration(durationMs)}`,
     ...rows.map(([label, count]) => `  ${label.padEnd(28)}${formatCount(count).padStart(width)}`),
-    ...failureLines(failed, failedRowsPath),
+    ...failureLines(failed, written),
   ].join('\n');
 }
 
-function failureLines(failed: readonly FailedRow[], failedRowsPath: string): string[] {
+function failureLines(failed: readonly FailedRow[], written: Written): string[] {
   if (failed.length === 0) return [];
   const sorted = [...failed].sort((a, b) => a.row.row - b.row.row);
+  // The API's messages may quote the row: one printable line each.
   const lines = sorted
     .slice(0, SHOWN_FAILURES)
     .map(
       ({ row, problems }) =>
-        `  row ${row.row}: ${problems.map((problem) => `${problem.field}: ${problem.message}`).join('; ')}`,
+        `  row ${row.row}: ${oneLine(problems.map((problem) => `${problem.field}: ${problem.message}`).join('; '), 200)}`,
     );
   if (failed.length > SHOWN_FAILURES)
     lines.push(`  … and ${formatCount(failed.length - SHOWN_FAILURES)} more`);
-  return [`Failed rows (all of them in ${failedRowsPath}):`, ...lines];
+  const where = written.ok ? `all of them in ${written.path}` : 'the failed-rows file could not be written';
+  return [`Failed rows (${where}):`, ...lines];
 }
 
 function describeTally(tally: ImportTally): string {

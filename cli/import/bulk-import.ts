@@ -107,9 +107,11 @@ export class BulkImport {
         await this.splitTooLarge(pending, label);
         return;
       }
-      // The first answer of an earlier run: its rows are not new. (After a retry of ours, the
-      // replayed answer is our own first try's, which timed out: its rows are new.)
-      const replayed = response.headers.get('idempotent-replayed') === 'true' && response.attempts === 1;
+      // The first answer of an earlier run: its rows are not new. After a try of ours that may
+      // have been applied (a timeout, a 5xx), the replayed answer may be that try's own: its rows
+      // are new. Waits on 429 or on a 409 "still running" are no such try: the API did nothing.
+      const replayed =
+        response.headers.get('idempotent-replayed') === 'true' && response.uncertainTries === 0;
       if (replayed) this.tally.replayedBatches += 1;
       const again: Operation[] = [];
       pending.forEach((operation, position) => {

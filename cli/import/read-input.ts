@@ -149,6 +149,11 @@ function mapColumns(columns: readonly string[]): (string | undefined)[] {
   return mapped;
 }
 
+/** Whether a CSV column gives the user's id (`id`, `ID`, `_id` not: notes are ignored). */
+export function isIdColumn(column: string): boolean {
+  return !column.startsWith('_') && squash(column) === ID_FIELD;
+}
+
 function squash(name: string): string {
   return name.toLowerCase().replace(/[^a-z0-9]/g, '');
 }

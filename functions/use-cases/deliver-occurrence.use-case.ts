@@ -13,6 +13,7 @@ import {
   type AttemptRecord,
   type Occurrence,
 } from '#domain/occurrence';
+import { endpointKeyOf } from '#domain/endpoint-key';
 import { deferralDelayMs, retryDelayMs, type RetryPolicy } from '#domain/retry-policy';
 import { webhookTargetOf, type EventType, type PreviousWebhookSecret } from '#domain/event-type';
 import { nextScheduled, scheduledInYear } from '#domain/schedule';
@@ -38,6 +39,9 @@ import type { UserEventRepository } from '#ports/user-event-repository';
 import type { UserRepository } from '#ports/user-repository';
 import type { WebhookSender } from '#ports/webhook-sender';
 import { EventTypeCatalog } from './event-type-catalog';
+
+// Moved to #domain/endpoint-key (the CLI shares it); still exported from here for its importers.
+export { endpointKeyOf };
 
 export interface DeliverySettings {
   webhookUrl: string;
@@ -404,12 +408,6 @@ export function webhookBody(
       ...(occurrence.manual ? { manual: true } : {}),
     },
   };
-}
-
-/** The circuit is per endpoint: scheme, host and port (paths on one host share its health). */
-export function endpointKeyOf(url: string): string {
-  const parsed = new URL(url);
-  return `${parsed.protocol}//${parsed.host}`;
 }
 
 function attemptRecordOf(

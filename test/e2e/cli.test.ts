@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
@@ -6,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCsv } from '../../cli/csv';
+import { derivedUserId } from '../../cli/import/user-ids';
 import {
   CHILD_ADMIN_API_KEY,
   exitWithin,
@@ -158,6 +160,26 @@ describe('the occasions CLI against the local runtime', () => {
       expect(again.stdout).toContain('row 3: birthday: ');
       expect(await countUsers()).toBe(USERS_IN_FILE - 5);
 
+      // Each failed row carries the id it was to be created under: fixed (another file, so other
+      // derived ids) and imported twice, the row is created once, under that id.
+      const badDateId = derivedUserId(createHash('sha256').update(file.text).digest('hex'), 3);
+      expect(failures[0]?.at(-1)).toBe(badDateId);
+      const [failedHeader = '', badDateLine = ''] = readFileSync(
+        join(workDir, 'users.failed.csv'),
+        'utf8',
+      ).split('\n');
+      writeFileSync(
+        join(workDir, 'fixed.csv'),
+        `${failedHeader}\r\n${badDateLine.replace('1990-02-30', '1990-02-28')}\r\n`,
+      );
+      const fixed = await occasions(['users', 'import', 'fixed.csv', '--json']);
+      expect(fixed.code, fixed.stderr).toBe(0);
+      expect(JSON.parse(fixed.stdout)).toMatchObject({ created: 1, failed: 0 });
+      const fixedAgain = await occasions(['users', 'import', 'fixed.csv', '--json']);
+      expect(JSON.parse(fixedAgain.stdout)).toMatchObject({ created: 0, alreadyExisted: 1, failed: 0 });
+      expect((await runtime.api('GET', `/v1/users/${badDateId}`)).status).toBe(200);
+      expect(await countUsers()).toBe(USERS_IN_FILE - 5 + 1);
+
       // After the 24 h of an Idempotency-Key, the derived ids still make a re-run a no-op.
       writeFileSync(join(workDir, 'few.json'), JSON.stringify(fewUsers(), null, 2));
       const few = await occasions(['users', 'import', 'few.json', '--json']);
@@ -170,7 +192,7 @@ describe('the occasions CLI against the local runtime', () => {
         alreadyExisted: 3,
         replayedBatches: 0,
       });
-      expect(await countUsers()).toBe(USERS_IN_FILE - 5 + 3);
+      expect(await countUsers()).toBe(USERS_IN_FILE - 5 + 1 + 3);
 
       // ── the birthday: Olive delivered, Dana and Rita rejected (400) into the DLQ ──
       await local('/_local/clock', { now: '2027-06-15T09:00:00Z' });

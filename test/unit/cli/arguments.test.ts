@@ -122,6 +122,32 @@ describe('resolveConnection', () => {
     }
   });
 
+  it('given a key pasted as the URL, or a URL of another scheme, then the message says what is wrong and never repeats it', () => {
+    const cases: [{ url: string | undefined }, Record<string, string>, RegExp][] = [
+      [{ url: 'occ_admin_s3cret' }, {}, /^--url is not a URL \(e\.g\. http:\/\/127\.0\.0\.1:3000/],
+      [{ url: 'occ-admin:s3cret' }, {}, /^--url must start with http:\/\/ or https:\/\//],
+      [{ url: 'ftp://s3cret.example.com' }, {}, /^--url must start with http:\/\/ or https:\/\//],
+      [{ url: undefined }, { OCCASIONS_URL: 's3cret s3cret' }, /^OCCASIONS_URL is not a URL/],
+      [{ url: 'https://api.example.com/#s3cret' }, {}, /^--url must not carry a fragment/],
+      [
+        { url: 'https://k:s3cret@api.example.com/?key=s3cret' },
+        {},
+        /^--url must not carry credentials, a query:/,
+      ],
+    ];
+    for (const [flags, env, message] of cases) {
+      let caught: unknown;
+      try {
+        resolveConnection({ apiKey: 'k', ...flags }, env);
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toBeInstanceOf(UsageError);
+      expect((caught as UsageError).message).toMatch(message);
+      expect((caught as UsageError).message).not.toContain('s3cret');
+    }
+  });
+
   it('given no key anywhere, then it is an authentication error (exit 3)', () => {
     let caught: unknown;
     try {

@@ -120,36 +120,64 @@ describe('derivedUserId', () => {
 });
 
 describe('failed rows', () => {
-  it('given failed CSV rows, then the file repeats them with their line and fields, and imports again as it is', () => {
+  it('given failed CSV rows, then the file repeats them with their line, fields and derived id, and imports again as it is', () => {
     const input = csv('firstName,lastName,birthday,timezone\nA,B,1990-02-30,UTC\nA,B,C,D,E\n');
     const [bad, split] = input.rows;
     const text = renderFailedRows(input, [
       { row: split!, problems: split!.problems },
       { row: bad!, problems: [{ field: 'birthday', message: 'birthday must be a real calendar date' }] },
     ]);
+    const [idOfBad, idOfSplit] = [derivedUserId(input.contentHash, 2), derivedUserId(input.contentHash, 3)];
     expect(text).toBe(
-      '_row,_field,_error,_raw,firstName,lastName,birthday,timezone\n' +
-        '2,birthday,birthday: birthday must be a real calendar date,,A,B,1990-02-30,UTC\n' +
-        '3,row,row: 5 fields where the header has 4 (an unquoted comma?),"A,B,C,D,E",,,,\n',
+      '_row,_field,_error,_raw,firstName,lastName,birthday,timezone,id\n' +
+        `2,birthday,birthday: birthday must be a real calendar date,,A,B,1990-02-30,UTC,${idOfBad}\n` +
+        `3,row,row: 5 fields where the header has 4 (an unquoted comma?),"A,B,C,D,E",,,,,${idOfSplit}\n`,
     );
-    expect(csv(text).rows[0]?.operation?.user).toEqual({
-      firstName: 'A',
-      lastName: 'B',
-      birthday: '1990-02-30',
-      timezone: 'UTC',
+    // Imported again, the row is an upsert of the id it was to be created under.
+    expect(csv(text).rows[0]?.operation).toEqual({
+      id: idOfBad,
+      user: { firstName: 'A', lastName: 'B', birthday: '1990-02-30', timezone: 'UTC' },
     });
   });
 
-  it('given failed JSON rows, then each item gets _row and _errors beside its own fields', () => {
-    const input = json([{ firstName: 'A', _row: 9 }, 5]);
+  it('given failed CSV rows of a file with an id column, then a row’s own id stays and an empty one gets the derived id', () => {
+    const input = csv(
+      'ID,firstName,lastName,birthday,timezone\nAAAAAAAA-0000-4000-8000-00000000000A,A,B,x,UTC\n,C,D,y,UTC\n',
+    );
+    const text = renderFailedRows(
+      input,
+      input.rows.map((row) => ({ row, problems: [{ field: 'birthday', message: 'bad' }] })),
+    );
+    expect(text.split('\n')[0]).toBe('_row,_field,_error,_raw,ID,firstName,lastName,birthday,timezone');
+    expect(csv(text).rows.map((row) => row.operation?.id)).toEqual([
+      'aaaaaaaa-0000-4000-8000-00000000000a',
+      derivedUserId(input.contentHash, 3),
+    ]);
+  });
+
+  it('given failed JSON rows, then each item gets _row, _errors and its id beside its own fields', () => {
+    const input = json([{ firstName: 'A', _row: 9 }, 5, { id: 7, firstName: 'B' }]);
     const text = renderFailedRows(
       input,
       input.rows.map((row) => ({ row, problems: [{ field: 'row', message: 'no' }] })),
     );
     expect(JSON.parse(text)).toEqual([
-      { _row: 1, _errors: [{ field: 'row', message: 'no' }], firstName: 'A' },
-      { _row: 2, _errors: [{ field: 'row', message: 'no' }], _raw: 5 },
+      {
+        _row: 1,
+        _errors: [{ field: 'row', message: 'no' }],
+        id: derivedUserId(input.contentHash, 1),
+        firstName: 'A',
+      },
+      {
+        _row: 2,
+        _errors: [{ field: 'row', message: 'no' }],
+        id: derivedUserId(input.contentHash, 2),
+        _raw: 5,
+      },
+      // An id of the item's own, even a wrong one, is left for the person fixing it.
+      { _row: 3, _errors: [{ field: 'row', message: 'no' }], id: 7, firstName: 'B' },
     ]);
+    expect(json(JSON.parse(text)).rows[0]?.operation?.id).toBe(derivedUserId(input.contentHash, 1));
   });
 
   it('given an input path, then the failed-rows file sits next to it, in its format', () => {
