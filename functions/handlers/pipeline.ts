@@ -89,6 +89,8 @@ export function buildWorker(
     retryPolicy?: RetryPolicy;
     /** Clock ms per real ms; only the local runtime runs its clock faster. */
     timeScale?: number;
+    /** PUBLISH_DELIVERED_EVENTS: a `NotificationDelivered` event per delivery (default off). */
+    publishDeliveredEvents?: boolean;
   },
 ): Worker {
   const { clients, clock } = options;
@@ -141,6 +143,7 @@ export function buildWorker(
       retryPolicy,
       leaseMarginMs: 30_000,
       timeScale: options.timeScale ?? 1,
+      publishDelivered: options.publishDeliveredEvents ?? false,
     },
   });
   return {

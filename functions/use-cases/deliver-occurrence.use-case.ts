@@ -59,6 +59,13 @@ export interface DeliverySettings {
    * local clock running faster must stretch the lease, or it would expire mid-attempt.
    */
   timeScale?: number;
+  /**
+   * Emit `NotificationDelivered` for each delivery (PUBLISH_DELIVERED_EVENTS). Off by default:
+   * one EventBridge event per notification is a third of its cost, and the delivery is on the
+   * occurrence and in the `Delivered` metric anyway. Failed, cancelled, skipped and circuit
+   * events are always emitted.
+   */
+  publishDelivered?: boolean;
 }
 
 /** What became of one message; the handler turns these into metrics. */
@@ -280,7 +287,9 @@ export class DeliverOccurrence {
       case 'delivered': {
         const delivered = markDelivered(claimed, now);
         await this.saveOwned(delivered);
-        emit(domainEvent('NotificationDelivered', delivered, { statusCode: outcome.statusCode }));
+        if (this.deps.settings.publishDelivered === true) {
+          emit(domainEvent('NotificationDelivered', delivered, { statusCode: outcome.statusCode }));
+        }
         return { kind: 'delivered', latenessMs: now - claimed.scheduledFor };
       }
       case 'permanent':

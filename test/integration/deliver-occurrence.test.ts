@@ -119,6 +119,8 @@ describe('delivering one occurrence against DynamoDB, SQS, EventBridge and a rea
     webhookUrl: receiver.url,
     webhookSecret: SECRET,
     webhookTimeoutMs: 5_000,
+    // Most tests here check what is announced; the default (off) has its own test below.
+    publishDeliveredEvents: true,
   });
 
   /** Replaces the worker of this test with one on another retry policy. */
@@ -323,6 +325,27 @@ describe('delivering one occurrence against DynamoDB, SQS, EventBridge and a rea
       expect(response).toEqual({ batchItemFailures: [] });
       expect(receiver.accepted(user.id)).toHaveLength(1);
       expect(eventTypes()).toEqual(['NotificationDelivered']);
+    });
+
+    it('when PUBLISH_DELIVERED_EVENTS is left at its default, then the delivery is recorded but not announced', async () => {
+      worker.shutdown();
+      const { publishDeliveredEvents: _on, ...defaults } = workerSettings();
+      worker = buildWorker({ ...common(), ...defaults });
+      const user = await createUser();
+      await schedulePassAt(DUE, 1);
+      const received = await receiveAll(queueUrl, { keep: true });
+      const results: string[] = [];
+      const handler = createWorkerHandler(() => Promise.resolve(worker), {
+        onResult: (result) => results.push(result.kind),
+      });
+
+      const response = await handler(sqsEventOf(received), lambdaContext('occasions-worker', 60_000));
+
+      expect(response).toEqual({ batchItemFailures: [] });
+      expect(results).toEqual(['delivered']);
+      expect(receiver.accepted(user.id)).toHaveLength(1);
+      expect(await occurrenceOf(user)).toMatchObject({ status: 'delivered', deliveredAt: DUE });
+      expect(eventTypes()).toEqual([]);
     });
   });
 

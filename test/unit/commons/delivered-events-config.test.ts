@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig, workerConfigSpec } from '#commons/config';
+import { localConfigFromEnv } from '#local/local-config';
+
+const WORKER_ENV = {
+  TABLE_NAME: 't',
+  DUE_SHARDS: '8',
+  QUEUE_URL: 'q',
+  DLQ_URL: 'd',
+  EVENT_BUS_NAME: 'b',
+  WEBHOOK_URL: 'https://hooks.example.com/',
+  WEBHOOK_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:1:secret:current',
+};
+
+describe('PUBLISH_DELIVERED_EVENTS', () => {
+  it('given nothing, then no NotificationDelivered events (in AWS and locally)', () => {
+    expect(parseConfig(workerConfigSpec, WORKER_ENV).publishDeliveredEvents).toBe(false);
+    expect(localConfigFromEnv({}).publishDeliveredEvents).toBe(false);
+  });
+
+  it.each([
+    ['true', true],
+    ['TRUE', true],
+    ['false', false],
+  ])('given %s, then %s', (value, expected) => {
+    expect(
+      parseConfig(workerConfigSpec, { ...WORKER_ENV, PUBLISH_DELIVERED_EVENTS: value })
+        .publishDeliveredEvents,
+    ).toBe(expected);
+    expect(localConfigFromEnv({ PUBLISH_DELIVERED_EVENTS: value }).publishDeliveredEvents).toBe(expected);
+  });
+
+  it('given anything else, then the start fails naming the variable', () => {
+    expect(() => parseConfig(workerConfigSpec, { ...WORKER_ENV, PUBLISH_DELIVERED_EVENTS: 'yes' })).toThrow(
+      /PUBLISH_DELIVERED_EVENTS must be true or false/,
+    );
+    expect(() => localConfigFromEnv({ PUBLISH_DELIVERED_EVENTS: '1' })).toThrow(/PUBLISH_DELIVERED_EVENTS/);
+  });
+});
