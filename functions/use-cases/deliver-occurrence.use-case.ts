@@ -5,12 +5,14 @@ import {
   claim,
   FINAL_STATUSES,
   countAttempt,
+  keepsOnOccurrence,
   defer,
   markDelivered,
   markFailed,
   scheduleRetry,
   workability,
   type AttemptRecord,
+  type KeptAttempt,
   type Occurrence,
 } from '#domain/occurrence';
 import { deferralDelayMs, retryDelayMs, type RetryPolicy } from '#domain/retry-policy';
@@ -163,10 +165,13 @@ export class DeliverOccurrence {
     const outcome = await this.attempt(claimed, { user, target, type }, attemptAt, timeoutMs, context.signal);
     if (outcome.kind === 'circuit-open') return this.conclude(claimed, message, outcome, context.emit);
     const attempted = countAttempt(claimed);
-    const result = await this.conclude(attempted, message, outcome, context.emit);
+    const record = attemptRecordOf(attempted, attemptAt, outcome);
+    // A first POST that delivered is written with the `delivered` status itself: no item of its own.
+    const kept = keepsOnOccurrence(record) ? record : undefined;
+    const result = await this.conclude(attempted, message, outcome, context.emit, kept);
     // Recorded after the status: a failure here must not lead to a second POST (the message
     // comes back, finds the status written, and is dropped or re-delayed).
-    await occurrences.recordAttempt(attemptRecordOf(attempted, attemptAt, outcome));
+    if (!kept) await occurrences.recordAttempt(record);
     return result;
   }
 
@@ -280,12 +285,14 @@ export class DeliverOccurrence {
     message: NotificationMessage,
     outcome: GuardedOutcome,
     emit: Emit,
+    firstAttempt?: AttemptRecord,
   ): Promise<DeliveryResult> {
     const now = this.deps.clock.now();
     const policy = this.deps.settings.retryPolicy;
     switch (outcome.kind) {
       case 'delivered': {
-        const delivered = markDelivered(claimed, now);
+        const kept = firstAttempt ? withoutOccurrenceId(firstAttempt) : undefined;
+        const delivered = markDelivered(claimed, now, kept);
         await this.saveOwned(delivered);
         if (this.deps.settings.publishDelivered === true) {
           emit(domainEvent('NotificationDelivered', delivered, { statusCode: outcome.statusCode }));
@@ -419,6 +426,11 @@ export function webhookBody(
 export function endpointKeyOf(url: string): string {
   const parsed = new URL(url);
   return `${parsed.protocol}//${parsed.host}`;
+}
+
+function withoutOccurrenceId(attempt: AttemptRecord): KeptAttempt {
+  const { occurrenceId: _id, ...kept } = attempt;
+  return kept;
 }
 
 function attemptRecordOf(

@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { SQSEvent } from 'aws-lambda';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DynamoCircuitStateStore } from '#adapters/circuit/circuit-state-store';
 import { DynamoOccurrenceRepository } from '#adapters/dynamodb/dynamo-occurrence-repository';
@@ -208,6 +209,18 @@ describe('delivering one occurrence against DynamoDB, SQS, EventBridge and a rea
     return occurrence!;
   };
 
+  /** The sort keys stored under an occurrence's partition (its state and attempt items). */
+  const partitionSortKeys = async (id: string): Promise<string[]> => {
+    const { Items } = await table.doc.send(
+      new QueryCommand({
+        TableName: table.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `OCC#${id}` },
+        ConsistentRead: true,
+      }),
+    );
+    return (Items ?? []).map((item) => String(item.sk));
+  };
   const eventTypes = (): string[] => recorder.events().map((event) => event.detailType);
 
   /** A batch of received messages as the SQS event source hands it to the worker Lambda. */
@@ -259,6 +272,9 @@ describe('delivering one occurrence against DynamoDB, SQS, EventBridge and a rea
       });
       expect(attempts[0]!.durationMs).toBeGreaterThanOrEqual(0);
       expect(Number.isInteger(attempts[0]!.durationMs)).toBe(true);
+      // The first attempt delivered: it is kept on the occurrence, with no item of its own.
+      expect(await partitionSortKeys(idOf(user))).toEqual(['STATE']);
+      expect((await occurrenceOf(user)).firstAttempt).toMatchObject({ sequence: 1, statusCode: 204 });
 
       const delivered = recorder.events().filter((event) => event.detailType === 'NotificationDelivered');
       expect(delivered).toHaveLength(1);
@@ -400,6 +416,13 @@ describe('delivering one occurrence against DynamoDB, SQS, EventBridge and a rea
       });
       expect(receiver.requests.map((request) => request.status)).toEqual([503, 200]);
       expect(new Set(receiver.requests.map((request) => request.webhookId))).toEqual(new Set([idOf(user)]));
+      // Delivered on the second attempt: both attempts have their items, nothing is kept on it.
+      expect(await partitionSortKeys(idOf(user))).toEqual(['ATTEMPT#0001', 'ATTEMPT#0002', 'STATE']);
+      expect((await occurrenceOf(user)).firstAttempt).toBeUndefined();
+      expect((await occurrences.listAttempts(idOf(user))).map((a) => [a.sequence, a.outcome])).toEqual([
+        [1, 'retryable'],
+        [2, 'delivered'],
+      ]);
       expect(deadLetters()).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
     });
   });
