@@ -132,7 +132,7 @@ export class DeliverOccurrence {
   async handle(message: NotificationMessage, context: DeliveryContext): Promise<DeliveryResult> {
     const { clock, occurrences } = this.deps;
     const now = clock.now();
-    const occurrence = await occurrences.get(message.occurrenceId);
+    const occurrence = await this.load(message.occurrenceId, now);
     if (!occurrence) return { kind: 'ignored', reason: 'unknown occurrence' };
 
     const blocked = workability(occurrence, now);
@@ -176,6 +176,23 @@ export class DeliverOccurrence {
   }
 
   /**
+   * The occurrence, read eventually consistently (half the price of a consistent read). A stale
+   * copy cannot lead to a second POST: the claim is a conditional write on the `version` read
+   * here, so a copy that missed a later write (a claim, a delivery, a cancel) fails the claim
+   * and the message only comes back later. What a stale copy could do is drop the message: an
+   * occurrence created a moment ago that is not found yet, or a final or cancelled one that a
+   * replay, redrive or reschedule has just queued again. So every answer that would drop the
+   * message is confirmed with a strongly consistent read first.
+   */
+  private async load(occurrenceId: string, now: number): Promise<Occurrence | undefined> {
+    const { occurrences } = this.deps;
+    const read = await occurrences.get(occurrenceId, { consistent: false });
+    const reason = read ? workability(read, now)?.reason : undefined;
+    if (read && reason !== 'final' && reason !== 'cancelled') return read;
+    return occurrences.get(occurrenceId);
+  }
+
+  /**
    * The occurrence against what is stored now. Cancelled (with the reason) when the user or the
    * event is gone, the type deleted or disabled, the user opted out, or the schedule it was built
    * from changed (date, zone, send time, leap policy: the fingerprint). A manual send is an
@@ -187,6 +204,9 @@ export class DeliverOccurrence {
     emit: Emit,
   ): Promise<(Current & { kind: 'current' }) | Extract<DeliveryResult, { kind: 'cancelled' }>> {
     const cancelWith = (reason: string) => this.cancelStale(occurrence, reason, now, emit);
+    // Strongly consistent, unlike the occurrence: the claim is conditional on the occurrence's
+    // version only, so nothing would catch a stale user (one deleted, opted out or moved to
+    // another date a moment ago) and the notification would go out (CONTRACT section 4).
     const user = await this.deps.users.get(occurrence.userId);
     if (!user) return cancelWith('user deleted');
     let target = birthdayTarget(user);

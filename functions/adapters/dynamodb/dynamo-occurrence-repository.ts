@@ -41,12 +41,12 @@ export class DynamoOccurrenceRepository implements OccurrenceRepository {
     return this.conditionalPut(this.toItem(occurrence), 'attribute_not_exists(pk)');
   }
 
-  async get(occurrenceId: string): Promise<Occurrence | undefined> {
+  async get(occurrenceId: string, options: { consistent?: boolean } = {}): Promise<Occurrence | undefined> {
     const { Item } = await this.options.client.send(
       new GetCommand({
         TableName: this.options.tableName,
         Key: keys.occurrence(occurrenceId),
-        ConsistentRead: true,
+        ConsistentRead: options.consistent ?? true,
       }),
     );
     return Item ? fromItem(Item) : undefined;

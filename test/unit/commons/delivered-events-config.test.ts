@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig, workerConfigSpec } from '#commons/config';
 import { localConfigFromEnv } from '#local/local-config';
-
-const WORKER_ENV = {
-  TABLE_NAME: 't',
-  DUE_SHARDS: '8',
-  QUEUE_URL: 'q',
-  DLQ_URL: 'd',
-  EVENT_BUS_NAME: 'b',
-  WEBHOOK_URL: 'https://hooks.example.com/',
-  WEBHOOK_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:1:secret:current',
-};
+import { WORKER_ENV } from '../../support/worker-env';
 
 describe('PUBLISH_DELIVERED_EVENTS', () => {
   it('given nothing, then no NotificationDelivered events (in AWS and locally)', () => {
