@@ -66,6 +66,12 @@ export interface EnvironmentConfig {
   readonly failureRateAlarmPercent: number;
   /** Alarm when deliveries keep being short-circuited by an open circuit for this long. */
   readonly circuitOpenAlarm: Duration;
+  /**
+   * Publish a `NotificationDelivered` event per delivery (the worker's PUBLISH_DELIVERED_EVENTS).
+   * Off by default: one event per notification is about a third of its cost; deliveries are
+   * recorded on the occurrence and counted by the `Delivered` metric anyway.
+   */
+  readonly publishDeliveredEvents: boolean;
 }
 
 /** The runbook in the repository; set context `runbookUrl` to where your fork publishes it. */
@@ -149,6 +155,7 @@ export function loadConfig(node: Node): EnvironmentConfig {
     circuitOpenAlarm: Duration.minutes(
       numberValue(read('circuitOpenAlarmMinutes'), 'circuitOpenAlarmMinutes', 5, 1440) ?? 15,
     ),
+    publishDeliveredEvents: booleanValue(read('publishDeliveredEvents'), 'publishDeliveredEvents') ?? false,
   };
 }
 

@@ -43,6 +43,7 @@ export function buildOccasions(app: App, config: EnvironmentConfig): OccasionsSt
     logLevel: config.logLevel,
     workerTimeout: config.workerTimeout,
     workerMaxConcurrency: config.workerMaxConcurrency,
+    publishDeliveredEvents: config.publishDeliveredEvents,
     dueShards: config.dueShards,
     apiRateLimit: config.apiRateLimit,
     apiBurstLimit: config.apiBurstLimit,

@@ -39,6 +39,8 @@ export interface StatelessStackProps extends StackProps {
   readonly workerTimeout: Duration;
   /** @default 20 */
   readonly workerMaxConcurrency?: number;
+  /** The worker publishes `NotificationDelivered` per delivery (PUBLISH_DELIVERED_EVENTS). @default false */
+  readonly publishDeliveredEvents?: boolean;
   /** Write shards per day of the due index (DUE_SHARDS). */
   readonly dueShards: number;
   /** Stage throttling. @default 50 requests/s, burst 100 */
@@ -155,7 +157,11 @@ export class StatelessStack extends Stack {
       sendToDeadLetterQueue: stateful.deadLetterQueue,
       putEventsTo: stateful.eventBus,
       secrets: { WEBHOOK_SECRET_ARN: stateful.webhookSecret },
-      environment: { WEBHOOK_URL: props.webhookUrl, DUE_SHARDS: dueShards },
+      environment: {
+        WEBHOOK_URL: props.webhookUrl,
+        DUE_SHARDS: dueShards,
+        PUBLISH_DELIVERED_EVENTS: String(props.publishDeliveredEvents ?? false),
+      },
       // The worker re-sends a message to its own source queue to delay a retry (SQS delays stop at
       // 15 min). Lambda's loop detection would drop such a chain after ~16 hops, and circuit-open
       // re-delays do not consume the retry budget, so a long outage would lose notifications.

@@ -1,4 +1,11 @@
-import { ConfigError, envRotatingOut, envWebhookUrlPolicy, WEBHOOK_SECRET_PATTERN } from '#commons/config';
+import {
+  ConfigError,
+  envBoolean,
+  envRotatingOut,
+  withDefault,
+  envWebhookUrlPolicy,
+  WEBHOOK_SECRET_PATTERN,
+} from '#commons/config';
 import type { WebhookUrlPolicy } from '#domain/webhook-url';
 
 /** The environment of `npm start` (CONTRACT section 2), parsed once. */
@@ -26,6 +33,8 @@ export interface LocalConfig {
   apiBurstLimit: number;
   /** An origin (the console's) allowed by CORS; none when absent. */
   corsAllowOrigin?: string;
+  /** PUBLISH_DELIVERED_EVENTS: a `NotificationDelivered` event per delivery, as in AWS (default off). */
+  publishDeliveredEvents: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -84,5 +93,10 @@ export function localConfigFromEnv(env: Env): LocalConfig {
     apiRateLimit: positiveNumber(env, 'API_RATE_LIMIT', 50),
     apiBurstLimit: positiveNumber(env, 'API_BURST_LIMIT', 100, true),
     corsAllowOrigin: optional(env, 'CORS_ALLOW_ORIGIN'),
+    publishDeliveredEvents: withDefault(
+      envBoolean('PUBLISH_DELIVERED_EVENTS'),
+      'PUBLISH_DELIVERED_EVENTS',
+      false,
+    )(env),
   };
 }

@@ -144,12 +144,6 @@ export async function startLocalRuntime(
     stoppers.push(() => {
       eventBridge.destroy();
     });
-    const eventsAtStart = recorder.events().length;
-    const countSinceStart = (type: string): number =>
-      recorder
-        .events()
-        .slice(eventsAtStart)
-        .filter((event) => event.detailType === type).length;
 
     let dispatch: (req: IncomingMessage, res: ServerResponse) => Promise<void> = (_req, res) => {
       res.writeHead(503, { 'retry-after': '1' });
@@ -199,6 +193,7 @@ export async function startLocalRuntime(
       webhookTimeoutMs: options.faults?.webhookTimeoutMs ?? WEBHOOK_TIMEOUT_MS,
       webhookUrlPolicy: config.webhookUrlPolicy,
       timeScale: config.clockRate,
+      publishDeliveredEvents: config.publishDeliveredEvents,
     });
     stoppers.push(() => {
       worker.shutdown();
@@ -242,7 +237,15 @@ export async function startLocalRuntime(
       void tickLogged();
     };
 
-    const workerHandler = createWorkerHandler(() => Promise.resolve(worker));
+    // Counted from the worker's results, not from NotificationDelivered events: those are only
+    // published when PUBLISH_DELIVERED_EVENTS asks for them.
+    const outcomes = { delivered: 0, failed: 0 };
+    const workerHandler = createWorkerHandler(() => Promise.resolve(worker), {
+      onResult: (result) => {
+        if (result.kind === 'delivered') outcomes.delivered += 1;
+        else if (result.kind === 'failed') outcomes.failed += 1;
+      },
+    });
     const poller = startSqsPoller({
       client: sqs,
       queueUrl: queues.queueUrl,
@@ -286,8 +289,8 @@ export async function startLocalRuntime(
         if (idle || systemClock.now() >= deadline) {
           const dlq = sqsServer.stats(LOCAL_DLQ);
           return {
-            delivered: countSinceStart('NotificationDelivered'),
-            failed: countSinceStart('NotificationFailed'),
+            delivered: outcomes.delivered,
+            failed: outcomes.failed,
             pending: main.visible + main.inFlight + main.delayed,
             dlq: dlq.visible + dlq.inFlight + dlq.delayed,
           };

@@ -39,6 +39,16 @@ export const envInteger =
     return value;
   };
 
+/** `true` or `false` (nothing else: a typo must not silently mean either). */
+export const envBoolean =
+  (name: string): EnvReader<boolean> =>
+  (env) => {
+    const raw = envString(name)(env).toLowerCase();
+    if (raw === 'true') return true;
+    if (raw === 'false') return false;
+    throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+  };
+
 export type ConfigOf<S extends Record<string, EnvReader<unknown>>> = {
   readonly [K in keyof S]: ReturnType<S[K]>;
 };
@@ -215,6 +225,17 @@ export const workerConfigSpec = {
   ),
   /** In AWS only https; WEBHOOK_URL itself is trusted and not subject to it. */
   webhookUrlPolicy: envWebhookUrlPolicy('WEBHOOK_ALLOWED_HOSTS', { requireHttps: true }),
+  /**
+   * Publish a `NotificationDelivered` event per delivery (1 EventBridge event each: about a
+   * third of the cost per notification). Off by default: the delivery is recorded on the
+   * occurrence and counted by the `Delivered` metric; failures, skips, cancellations and
+   * circuit changes are always published.
+   */
+  publishDeliveredEvents: withDefault(
+    envBoolean('PUBLISH_DELIVERED_EVENTS'),
+    'PUBLISH_DELIVERED_EVENTS',
+    false,
+  ),
 };
 export type WorkerConfig = ConfigOf<typeof workerConfigSpec>;
 

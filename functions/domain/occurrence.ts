@@ -78,6 +78,11 @@ export interface Occurrence extends NewOccurrence {
    * occurrence at most once, however often it runs; its later attempts count as replays.
    */
   replayedBy?: string;
+  /**
+   * The first POST, when it delivered: kept on the `delivered` write instead of in an attempt
+   * item of its own (one write less for most notifications). Every other attempt has its item.
+   */
+  firstAttempt?: KeptAttempt;
   version: number;
 }
 
@@ -147,13 +152,15 @@ const releaseLease = { leaseOwner: undefined, leaseUntil: undefined } as const;
 /** Final and cancelled occurrences leave the watch index. */
 const unwatched = { watchAt: undefined } as const;
 
-export function markDelivered(occurrence: Occurrence, now: number): Occurrence {
+/** Delivered; `firstAttempt` is the POST that did it when it was the first (see keepsOnOccurrence). */
+export function markDelivered(occurrence: Occurrence, now: number, firstAttempt?: KeptAttempt): Occurrence {
   return next(occurrence, now, {
     ...releaseLease,
     ...unwatched,
     status: 'delivered',
     deliveredAt: now,
     lastError: undefined,
+    ...(firstAttempt ? { firstAttempt } : {}),
   });
 }
 
@@ -248,6 +255,23 @@ export interface AttemptRecord {
 }
 
 export type AttemptTrigger = 'scheduled' | 'manual' | 'replay';
+
+/** An attempt kept on its occurrence: the occurrence's id is its key already. */
+export type KeptAttempt = Omit<AttemptRecord, 'occurrenceId'>;
+
+/**
+ * Whether an attempt is kept on the occurrence's `delivered` write rather than in an item of its
+ * own: only the first POST, when it delivered. Sequence 1 happens once per occurrence (replays,
+ * redrives and reschedules go on counting), so a later delivery can never overwrite it.
+ */
+export const keepsOnOccurrence = (attempt: AttemptRecord): boolean =>
+  attempt.outcome === 'delivered' && attempt.sequence === 1;
+
+/** The record of a kept attempt, as the attempt log shows it. */
+export const keptAttemptRecord = (occurrenceId: string, kept: KeptAttempt): AttemptRecord => ({
+  occurrenceId,
+  ...kept,
+});
 
 /** Attempts recorded before the trigger existed were all scheduled ones. */
 export const triggerOf = (attempt: { trigger?: AttemptTrigger }): AttemptTrigger =>

@@ -64,6 +64,12 @@ export function buildScheduler(
   });
 }
 
+/**
+ * How long a worker container reuses an event type it read (as long as the circuit state's
+ * cache): an edit, a disable or a delete of a type reaches deliveries at most this much later.
+ */
+export const EVENT_TYPE_CACHE_MS = 5_000;
+
 export interface Worker {
   deliver: DeliverOccurrence;
   publisher: EventPublisher;
@@ -89,6 +95,8 @@ export function buildWorker(
     retryPolicy?: RetryPolicy;
     /** Clock ms per real ms; only the local runtime runs its clock faster. */
     timeScale?: number;
+    /** PUBLISH_DELIVERED_EVENTS: a `NotificationDelivered` event per delivery (default off). */
+    publishDeliveredEvents?: boolean;
   },
 ): Worker {
   const { clients, clock } = options;
@@ -116,7 +124,11 @@ export function buildWorker(
     clock,
     users: new DynamoUserRepository({ ...table, dueShards: options.dueShards }),
     userEvents: new DynamoUserEventRepository({ ...table, dueShards: options.dueShards }),
-    eventTypes: new EventTypeCatalog(new DynamoEventTypeRepository(table)),
+    // Cached a few seconds per container: a type edit reaches deliveries that much later.
+    eventTypes: new EventTypeCatalog(new DynamoEventTypeRepository(table), undefined, {
+      clock,
+      ttlMs: EVENT_TYPE_CACHE_MS,
+    }),
     occurrences: new DynamoOccurrenceRepository({ ...table, watchShards: options.dueShards }),
     queue: new SqsNotificationQueue({
       client: clients.sqs,
@@ -141,6 +153,7 @@ export function buildWorker(
       retryPolicy,
       leaseMarginMs: 30_000,
       timeScale: options.timeScale ?? 1,
+      publishDelivered: options.publishDeliveredEvents ?? false,
     },
   });
   return {

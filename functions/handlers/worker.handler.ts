@@ -16,7 +16,13 @@ import type { Worker } from './pipeline';
  * The worker: an SQS batch in, a partial batch response out (only records that must come back
  * through SQS are reported). Domain events of the whole batch go to EventBridge together.
  */
-export function createWorkerHandler(worker: () => Promise<Worker>) {
+export function createWorkerHandler(
+  worker: () => Promise<Worker>,
+  hooks: {
+    /** Hears what became of each message (the local runtime's drain counts deliveries by it). */
+    onResult?: (result: DeliveryResult) => void;
+  } = {},
+) {
   return middy(
     async (
       event: SQSEvent,
@@ -40,6 +46,7 @@ export function createWorkerHandler(worker: () => Promise<Worker>) {
             emit: (domainEvent) => events.push(domainEvent),
           });
           recordMetrics(result);
+          hooks.onResult?.(result);
           logger.info('delivery', { ...keys, result });
         } catch (error) {
           logger.warn('delivery will be tried again through the queue', { ...keys, error });

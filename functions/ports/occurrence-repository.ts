@@ -7,7 +7,12 @@ import type { AttemptRecord, Occurrence } from '#domain/occurrence';
 export interface OccurrenceRepository {
   /** @returns false when an occurrence with that id already exists (nothing written). */
   create(occurrence: Occurrence): Promise<boolean>;
-  get(occurrenceId: string): Promise<Occurrence | undefined>;
+  /**
+   * Strongly consistent unless `consistent: false`: an eventually consistent read (half the
+   * price) may miss a write of the last second or so, so callers use it only where a stale copy
+   * is caught by a later conditional write on `version` (see DeliverOccurrence.load).
+   */
+  get(occurrenceId: string, options?: { consistent?: boolean }): Promise<Occurrence | undefined>;
   /**
    * Writes `occurrence` (whose `version` is already the new one) if the stored version is still
    * `occurrence.version - 1`. @returns false when another writer got there first.

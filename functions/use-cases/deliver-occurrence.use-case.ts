@@ -5,12 +5,14 @@ import {
   claim,
   FINAL_STATUSES,
   countAttempt,
+  keepsOnOccurrence,
   defer,
   markDelivered,
   markFailed,
   scheduleRetry,
   workability,
   type AttemptRecord,
+  type KeptAttempt,
   type Occurrence,
 } from '#domain/occurrence';
 import { endpointKeyOf } from '#domain/endpoint-key';
@@ -63,6 +65,13 @@ export interface DeliverySettings {
    * local clock running faster must stretch the lease, or it would expire mid-attempt.
    */
   timeScale?: number;
+  /**
+   * Emit `NotificationDelivered` for each delivery (PUBLISH_DELIVERED_EVENTS). Off by default:
+   * one EventBridge event per notification is a third of its cost, and the delivery is on the
+   * occurrence and in the `Delivered` metric anyway. Failed, cancelled, skipped and circuit
+   * events are always emitted.
+   */
+  publishDelivered?: boolean;
 }
 
 /** What became of one message; the handler turns these into metrics. */
@@ -127,7 +136,7 @@ export class DeliverOccurrence {
   async handle(message: NotificationMessage, context: DeliveryContext): Promise<DeliveryResult> {
     const { clock, occurrences } = this.deps;
     const now = clock.now();
-    const occurrence = await occurrences.get(message.occurrenceId);
+    const occurrence = await this.load(message.occurrenceId, now);
     if (!occurrence) return { kind: 'ignored', reason: 'unknown occurrence' };
 
     const blocked = workability(occurrence, now);
@@ -160,11 +169,31 @@ export class DeliverOccurrence {
     const outcome = await this.attempt(claimed, { user, target, type }, attemptAt, timeoutMs, context.signal);
     if (outcome.kind === 'circuit-open') return this.conclude(claimed, message, outcome, context.emit);
     const attempted = countAttempt(claimed);
-    const result = await this.conclude(attempted, message, outcome, context.emit);
+    const record = attemptRecordOf(attempted, attemptAt, outcome);
+    // A first POST that delivered is written with the `delivered` status itself: no item of its own.
+    const kept = keepsOnOccurrence(record) ? record : undefined;
+    const result = await this.conclude(attempted, message, outcome, context.emit, kept);
     // Recorded after the status: a failure here must not lead to a second POST (the message
     // comes back, finds the status written, and is dropped or re-delayed).
-    await occurrences.recordAttempt(attemptRecordOf(attempted, attemptAt, outcome));
+    if (!kept) await occurrences.recordAttempt(record);
     return result;
+  }
+
+  /**
+   * The occurrence, read eventually consistently (half the price of a consistent read). A stale
+   * copy cannot lead to a second POST: the claim is a conditional write on the `version` read
+   * here, so a copy that missed a later write (a claim, a delivery, a cancel) fails the claim
+   * and the message only comes back later. What a stale copy could do is drop the message: an
+   * occurrence created a moment ago that is not found yet, or a final or cancelled one that a
+   * replay, redrive or reschedule has just queued again. So every answer that would drop the
+   * message is confirmed with a strongly consistent read first.
+   */
+  private async load(occurrenceId: string, now: number): Promise<Occurrence | undefined> {
+    const { occurrences } = this.deps;
+    const read = await occurrences.get(occurrenceId, { consistent: false });
+    const reason = read ? workability(read, now)?.reason : undefined;
+    if (read && reason !== 'final' && reason !== 'cancelled') return read;
+    return occurrences.get(occurrenceId);
   }
 
   /**
@@ -179,6 +208,9 @@ export class DeliverOccurrence {
     emit: Emit,
   ): Promise<(Current & { kind: 'current' }) | Extract<DeliveryResult, { kind: 'cancelled' }>> {
     const cancelWith = (reason: string) => this.cancelStale(occurrence, reason, now, emit);
+    // Strongly consistent, unlike the occurrence: the claim is conditional on the occurrence's
+    // version only, so nothing would catch a stale user (one deleted, opted out or moved to
+    // another date a moment ago) and the notification would go out (CONTRACT section 4).
     const user = await this.deps.users.get(occurrence.userId);
     if (!user) return cancelWith('user deleted');
     let target = birthdayTarget(user);
@@ -277,14 +309,18 @@ export class DeliverOccurrence {
     message: NotificationMessage,
     outcome: GuardedOutcome,
     emit: Emit,
+    firstAttempt?: AttemptRecord,
   ): Promise<DeliveryResult> {
     const now = this.deps.clock.now();
     const policy = this.deps.settings.retryPolicy;
     switch (outcome.kind) {
       case 'delivered': {
-        const delivered = markDelivered(claimed, now);
+        const kept = firstAttempt ? withoutOccurrenceId(firstAttempt) : undefined;
+        const delivered = markDelivered(claimed, now, kept);
         await this.saveOwned(delivered);
-        emit(domainEvent('NotificationDelivered', delivered, { statusCode: outcome.statusCode }));
+        if (this.deps.settings.publishDelivered === true) {
+          emit(domainEvent('NotificationDelivered', delivered, { statusCode: outcome.statusCode }));
+        }
         return { kind: 'delivered', latenessMs: now - claimed.scheduledFor };
       }
       case 'permanent':
@@ -408,6 +444,11 @@ export function webhookBody(
       ...(occurrence.manual ? { manual: true } : {}),
     },
   };
+}
+
+function withoutOccurrenceId(attempt: AttemptRecord): KeptAttempt {
+  const { occurrenceId: _id, ...kept } = attempt;
+  return kept;
 }
 
 function attemptRecordOf(

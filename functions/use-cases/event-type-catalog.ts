@@ -1,4 +1,5 @@
 import { BUILT_IN_KEYS, builtInEventType, isBuiltInKey, type EventType } from '#domain/event-type';
+import type { Clock } from '#commons/clock';
 import type { EventTypeRepository } from '#ports/event-type-repository';
 
 /**
@@ -11,13 +12,36 @@ import type { EventTypeRepository } from '#ports/event-type-repository';
  * (await catalog.get('birthday'))?.template; // the stored one, or "Hey, {{fullName}} it's your birthday"
  */
 export class EventTypeCatalog {
+  /** Per key: the read (in flight or done) and when it started, for `cache`. */
+  private readonly cached = new Map<string, { found: Promise<EventType | undefined>; readAt: number }>();
+
   constructor(
     private readonly repository: EventTypeRepository | undefined,
     /** The deployment's MAX_LATENESS_HOURS: the built-ins' default. */
     private readonly defaultMaxLatenessHours?: number,
+    /**
+     * Reuse what `get` read for `ttlMs` of `clock` (the worker: one read per type every few
+     * seconds instead of one per delivery, like the circuit state). A type edit then reaches
+     * deliveries up to `ttlMs` later. Concurrent calls share one read; a failed read is not kept.
+     */
+    private readonly cache?: { clock: Clock; ttlMs: number },
   ) {}
 
-  async get(key: string): Promise<EventType | undefined> {
+  get(key: string): Promise<EventType | undefined> {
+    const { cache } = this;
+    if (!cache) return this.read(key);
+    const now = cache.clock.now();
+    const entry = this.cached.get(key);
+    if (entry && now - entry.readAt < cache.ttlMs) return entry.found;
+    const found = this.read(key);
+    this.cached.set(key, { found, readAt: now });
+    found.catch(() => {
+      if (this.cached.get(key)?.found === found) this.cached.delete(key);
+    });
+    return found;
+  }
+
+  private async read(key: string): Promise<EventType | undefined> {
     const stored = await this.repository?.get(key);
     if (stored) return stored;
     return isBuiltInKey(key) ? builtInEventType(key, this.defaultMaxLatenessHours) : undefined;

@@ -12,7 +12,7 @@ interface Notification {
   id: string;
   userId: string;
   status: string;
-  attempts: { statusCode: number | null; trigger: string }[];
+  attempts: { sequence: number; statusCode: number | null; trigger: string }[];
 }
 
 describe('replay / recover through the local runtime', () => {
@@ -105,6 +105,12 @@ describe('replay / recover through the local runtime', () => {
       expect(accepted, userId).toHaveLength(2);
       expect(accepted[1]?.webhookId).toBe(accepted[0]?.webhookId);
     }
+    // Max's first POST delivered, so it is kept on the notification itself; the forced one is an
+    // attempt of its own, and the log shows both.
+    expect((await notificationOf(max)).attempts.map((a) => [a.sequence, a.statusCode, a.trigger])).toEqual([
+      [1, 204, 'scheduled'],
+      [2, 204, 'replay'],
+    ]);
     expect((await service.api('POST', '/v1/replays', { ...window, force: true })).status).toBe(200);
     await service.tick();
     await service.drain();

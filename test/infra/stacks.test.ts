@@ -203,6 +203,7 @@ describe('Occasions infrastructure (env dev, defaults)', () => {
           'DLQ_URL',
           'DUE_SHARDS',
           'EVENT_BUS_NAME',
+          'PUBLISH_DELIVERED_EVENTS',
           'QUEUE_URL',
           'TABLE_NAME',
           'WEBHOOK_SECRET_ARN',
@@ -235,6 +236,8 @@ describe('Occasions infrastructure (env dev, defaults)', () => {
       expect(environmentOf(s, s.stateless.worker)).toMatchObject({
         WEBHOOK_URL: 'https://example.com/occasions-webhook',
         DUE_SHARDS: '8',
+        // A NotificationDelivered event per delivery only when asked for (issue 6 cost cuts).
+        PUBLISH_DELIVERED_EVENTS: 'false',
       });
       const queueId = s.stateful.getLogicalId(s.stateful.notificationsQueue.node.defaultChild as never);
       const dlqId = s.stateful.getLogicalId(s.stateful.deadLetterQueue.node.defaultChild as never);
@@ -719,11 +722,12 @@ describe('Occasions infrastructure (env dev, defaults)', () => {
 });
 
 describe('Occasions infrastructure (other configurations)', () => {
-  it('passes cdk-nag without WAF and with secrets referenced by name', () => {
+  it('passes cdk-nag without WAF, with secrets referenced by name and delivered events switched on', () => {
     const s = synth({
       wafEnabled: 'false',
       webhookSecretName: 'occasions/webhook',
       adminApiKeySecretName: 'occasions/admin',
+      publishDeliveredEvents: 'true',
     });
     expect(new AwsSolutionsChecks().validateScope(s.app).violations).toEqual([]);
     s.statelessTemplate.resourceCountIs('AWS::WAFv2::WebACL', 0);
@@ -732,6 +736,7 @@ describe('Occasions infrastructure (other configurations)', () => {
     expect(JSON.stringify(resolveImport(s.statefulTemplate, env.WEBHOOK_SECRET_ARN))).toContain(
       ':secret:occasions/webhook',
     );
+    expect(env.PUBLISH_DELIVERED_EVENTS).toBe('true');
   });
 
   it('opens CORS to one console origin: unauthenticated preflights only, CORS headers on gateway errors', () => {

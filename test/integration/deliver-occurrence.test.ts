@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { SQSEvent } from 'aws-lambda';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DynamoCircuitStateStore } from '#adapters/circuit/circuit-state-store';
 import { DynamoOccurrenceRepository } from '#adapters/dynamodb/dynamo-occurrence-repository';
@@ -14,7 +15,7 @@ import { DynamoUserRepository } from '#adapters/dynamodb/dynamo-user-repository'
 import { parseNotificationMessage } from '#adapters/sqs/sqs-notification-queue';
 import { verifyWebhook } from '#adapters/webhook/signature';
 import { ManualClock } from '#commons/clock';
-import type { Occurrence } from '#domain/occurrence';
+import { replay, type Occurrence } from '#domain/occurrence';
 import { occurrenceId } from '#domain/occurrence-id';
 import type { RetryPolicy } from '#domain/retry-policy';
 import type { StoredUser } from '#domain/user';
@@ -119,6 +120,8 @@ describe('delivering one occurrence against DynamoDB, SQS, EventBridge and a rea
     webhookUrl: receiver.url,
     webhookSecret: SECRET,
     webhookTimeoutMs: 5_000,
+    // Most tests here check what is announced; the default (off) has its own test below.
+    publishDeliveredEvents: true,
   });
 
   /** Replaces the worker of this test with one on another retry policy. */
@@ -206,6 +209,18 @@ describe('delivering one occurrence against DynamoDB, SQS, EventBridge and a rea
     return occurrence!;
   };
 
+  /** The sort keys stored under an occurrence's partition (its state and attempt items). */
+  const partitionSortKeys = async (id: string): Promise<string[]> => {
+    const { Items } = await table.doc.send(
+      new QueryCommand({
+        TableName: table.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `OCC#${id}` },
+        ConsistentRead: true,
+      }),
+    );
+    return (Items ?? []).map((item) => String(item.sk));
+  };
   const eventTypes = (): string[] => recorder.events().map((event) => event.detailType);
 
   /** A batch of received messages as the SQS event source hands it to the worker Lambda. */
@@ -257,6 +272,9 @@ describe('delivering one occurrence against DynamoDB, SQS, EventBridge and a rea
       });
       expect(attempts[0]!.durationMs).toBeGreaterThanOrEqual(0);
       expect(Number.isInteger(attempts[0]!.durationMs)).toBe(true);
+      // The first attempt delivered: it is kept on the occurrence, with no item of its own.
+      expect(await partitionSortKeys(idOf(user))).toEqual(['STATE']);
+      expect((await occurrenceOf(user)).firstAttempt).toMatchObject({ sequence: 1, statusCode: 204 });
 
       const delivered = recorder.events().filter((event) => event.detailType === 'NotificationDelivered');
       expect(delivered).toHaveLength(1);
@@ -324,6 +342,27 @@ describe('delivering one occurrence against DynamoDB, SQS, EventBridge and a rea
       expect(receiver.accepted(user.id)).toHaveLength(1);
       expect(eventTypes()).toEqual(['NotificationDelivered']);
     });
+
+    it('when PUBLISH_DELIVERED_EVENTS is left at its default, then the delivery is recorded but not announced', async () => {
+      worker.shutdown();
+      const { publishDeliveredEvents: _on, ...defaults } = workerSettings();
+      worker = buildWorker({ ...common(), ...defaults });
+      const user = await createUser();
+      await schedulePassAt(DUE, 1);
+      const received = await receiveAll(queueUrl, { keep: true });
+      const results: string[] = [];
+      const handler = createWorkerHandler(() => Promise.resolve(worker), {
+        onResult: (result) => results.push(result.kind),
+      });
+
+      const response = await handler(sqsEventOf(received), lambdaContext('occasions-worker', 60_000));
+
+      expect(response).toEqual({ batchItemFailures: [] });
+      expect(results).toEqual(['delivered']);
+      expect(receiver.accepted(user.id)).toHaveLength(1);
+      expect(await occurrenceOf(user)).toMatchObject({ status: 'delivered', deliveredAt: DUE });
+      expect(eventTypes()).toEqual([]);
+    });
   });
 
   describe('given a receiver answering 503', () => {
@@ -377,6 +416,13 @@ describe('delivering one occurrence against DynamoDB, SQS, EventBridge and a rea
       });
       expect(receiver.requests.map((request) => request.status)).toEqual([503, 200]);
       expect(new Set(receiver.requests.map((request) => request.webhookId))).toEqual(new Set([idOf(user)]));
+      // Delivered on the second attempt: both attempts have their items, nothing is kept on it.
+      expect(await partitionSortKeys(idOf(user))).toEqual(['ATTEMPT#0001', 'ATTEMPT#0002', 'STATE']);
+      expect((await occurrenceOf(user)).firstAttempt).toBeUndefined();
+      expect((await occurrences.listAttempts(idOf(user))).map((a) => [a.sequence, a.outcome])).toEqual([
+        [1, 'retryable'],
+        [2, 'delivered'],
+      ]);
       expect(deadLetters()).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
     });
   });
@@ -704,6 +750,110 @@ describe('delivering one occurrence against DynamoDB, SQS, EventBridge and a rea
       for (const { message: copy } of copies) kinds.push((await handle(copy)).kind);
       expect(kinds).toEqual(['delivered', 'ignored']);
       expect(receiver.accepted(user.id)).toHaveLength(1);
+    });
+  });
+
+  describe('given eventually consistent reads of the occurrence that lag behind', () => {
+    /**
+     * Serves eventually consistent GetItems of one occurrence from a copy taken earlier, as a
+     * DynamoDB replica that has not seen the latest write would; consistent reads go through.
+     */
+    const laggingReplica = (id: string) => {
+      const name = `lagging-${id}`;
+      const seen = { stale: 0, consistent: 0 };
+      let copy: { output: unknown; response: unknown } | undefined;
+      let recording = false;
+      table.raw.middlewareStack.add(
+        (next) => async (args) => {
+          const input = args.input as { Key?: { pk?: unknown }; ConsistentRead?: boolean };
+          const pk = input.Key?.pk;
+          const key = typeof pk === 'object' && pk !== null && 'S' in pk ? pk.S : pk;
+          if (key !== `OCC#${id}` || !('Key' in input) || 'Item' in input) return next(args);
+          if (input.ConsistentRead === true) seen.consistent += 1;
+          else if (copy && !recording) {
+            seen.stale += 1;
+            return copy as Awaited<ReturnType<typeof next>>;
+          }
+          const result = await next(args);
+          if (recording) copy = result;
+          return result;
+        },
+        { step: 'build', name },
+      );
+      /** Takes the copy now: later eventually consistent reads return it. */
+      const freeze = async (): Promise<void> => {
+        recording = true;
+        await occurrences.get(id, { consistent: false });
+        recording = false;
+      };
+      return { seen, freeze, remove: () => table.raw.middlewareStack.remove(name) };
+    };
+
+    it('when a duplicate copy reads the occurrence as still queued after its delivery, then the claim fails and no second POST is made', async () => {
+      const user = await createUser();
+      await schedulePassAt(DUE, 1);
+      const message = await receiveOne();
+      const replica = laggingReplica(idOf(user));
+      await replica.freeze(); // queued, as the scheduler created it
+      try {
+        expect((await handle(message)).kind).toBe('delivered');
+
+        const duplicate = await handle(message);
+
+        expect(replica.seen.stale).toBe(2);
+        expect(duplicate).toMatchObject({ kind: 'deferred', reason: 'leased' });
+        expect(receiver.requests).toHaveLength(1);
+        expect(await occurrenceOf(user)).toMatchObject({ status: 'delivered', attemptSequence: 1 });
+      } finally {
+        replica.remove();
+      }
+      // The copy it sent itself comes back to a fresh read, and is dropped.
+      clock.advance(2 * MINUTE);
+      for (const { message: copy } of await receiveAll(queueUrl)) {
+        expect(await handle(copy)).toEqual({ kind: 'ignored', reason: 'already delivered' });
+      }
+      expect(receiver.accepted(user.id)).toHaveLength(1);
+    });
+
+    it('when a replay queued a delivered occurrence again and the read still says delivered, then a consistent read finds it queued and it is sent', async () => {
+      const user = await createUser();
+      await schedulePassAt(DUE, 1);
+      const message = await receiveOne();
+      expect((await handle(message)).kind).toBe('delivered');
+      const delivered = await occurrenceOf(user);
+      const replica = laggingReplica(idOf(user));
+      await replica.freeze(); // delivered
+      try {
+        const replayed = replay(delivered, clock.now(), { jobId: 'job-1', force: true });
+        if (typeof replayed === 'string') throw new Error(replayed);
+        expect(await occurrences.save(replayed)).toBe(true);
+
+        const result = await handle(message);
+
+        expect(replica.seen).toMatchObject({ stale: 1, consistent: 1 });
+        expect(result.kind).toBe('delivered');
+        expect(receiver.accepted(user.id)).toHaveLength(2);
+      } finally {
+        replica.remove();
+      }
+    });
+
+    it('when an occurrence created a moment ago is not found by the read yet, then a consistent read finds it and it is sent', async () => {
+      const user = await createUser();
+      const replica = laggingReplica(idOf(user));
+      await replica.freeze(); // before the scheduler created it: no item
+      try {
+        await schedulePassAt(DUE, 1);
+        const message = await receiveOne();
+
+        const result = await handle(message);
+
+        expect(replica.seen).toMatchObject({ stale: 1, consistent: 1 });
+        expect(result.kind).toBe('delivered');
+        expect(receiver.accepted(user.id)).toHaveLength(1);
+      } finally {
+        replica.remove();
+      }
     });
   });
 

@@ -161,6 +161,8 @@ export class OperationsHarness {
       webhookUrl: this.receiver.url,
       webhookSecret: SECRET,
       webhookTimeoutMs: 5_000,
+      // The operations tests count deliveries by their events (off by default in AWS).
+      publishDeliveredEvents: true,
     });
   }
 

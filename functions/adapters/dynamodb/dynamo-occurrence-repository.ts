@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { AttemptRecord, Occurrence } from '#domain/occurrence';
+import { keptAttemptRecord, type AttemptRecord, type Occurrence } from '#domain/occurrence';
 import type { OccurrenceRepository } from '#ports/occurrence-repository';
 import { queryPages } from './query-pages';
 import { bucketOf } from '#ports/scheduler-state';
@@ -30,6 +30,8 @@ const OCCURRENCE_ENTITY = 'occurrence';
 /** `USER#<userId>`: the user-occurrence index partition of a user's occurrences. */
 export const userOccurrencePartition = (userId: string): string => `USER#${userId}`;
 const ATTEMPT_ENTITY = 'attempt';
+/** The sort key prefix of attempt items (keys.attempt). */
+export const ATTEMPT_PREFIX = 'ATTEMPT#';
 
 /** Occurrences (one item each) and their attempts (items beside them in the same partition). */
 export class DynamoOccurrenceRepository implements OccurrenceRepository {
@@ -39,12 +41,12 @@ export class DynamoOccurrenceRepository implements OccurrenceRepository {
     return this.conditionalPut(this.toItem(occurrence), 'attribute_not_exists(pk)');
   }
 
-  async get(occurrenceId: string): Promise<Occurrence | undefined> {
+  async get(occurrenceId: string, options: { consistent?: boolean } = {}): Promise<Occurrence | undefined> {
     const { Item } = await this.options.client.send(
       new GetCommand({
         TableName: this.options.tableName,
         Key: keys.occurrence(occurrenceId),
-        ConsistentRead: true,
+        ConsistentRead: options.consistent ?? true,
       }),
     );
     return Item ? fromItem(Item) : undefined;
@@ -63,17 +65,27 @@ export class DynamoOccurrenceRepository implements OccurrenceRepository {
     );
   }
 
+  /**
+   * The attempt items and the first attempt kept on the occurrence item (keepsOnOccurrence):
+   * one Query of the whole partition, so the kept one costs no read of its own. By sequence.
+   */
   async listAttempts(occurrenceId: string): Promise<AttemptRecord[]> {
     const attempts: AttemptRecord[] = [];
+    const { pk, sk: stateSk } = keys.occurrence(occurrenceId);
     for await (const items of queryPages(this.options.client, {
       TableName: this.options.tableName,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': keys.occurrence(occurrenceId).pk, ':prefix': 'ATTEMPT#' },
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': pk },
       ConsistentRead: true,
     })) {
-      attempts.push(...items.map(attemptFromItem));
+      for (const item of items) {
+        if (item.sk === stateSk) {
+          const { firstAttempt } = fromItem(item);
+          if (firstAttempt) attempts.push(keptAttemptRecord(occurrenceId, firstAttempt));
+        } else if (String(item.sk).startsWith(ATTEMPT_PREFIX)) attempts.push(attemptFromItem(item));
+      }
     }
-    return attempts;
+    return attempts.sort((a, b) => a.sequence - b.sequence);
   }
 
   async *overdue(bucket: string, shard: number, until: number): AsyncIterable<string[]> {

@@ -3,7 +3,7 @@ import { DeleteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-
 import type { AuditEntry } from '#ports/audit-log';
 import type { Bounded, PersonalDataStore } from '#ports/personal-data';
 import { entryOf } from './dynamo-audit-log';
-import { userOccurrencePartition } from './dynamo-occurrence-repository';
+import { ATTEMPT_PREFIX, userOccurrencePartition } from './dynamo-occurrence-repository';
 import { queryPages } from './query-pages';
 import { batchGetInOrder } from './batch-get';
 import { keys, USER_OCCURRENCE_INDEX } from './table-layout';
@@ -52,14 +52,22 @@ export class DynamoPersonalDataStore implements PersonalDataStore {
   ): Promise<number | undefined> {
     const { client, tableName } = this.options;
     let deleted = 0;
+    const state = keys.occurrence(occurrenceId);
+    // The whole partition: the attempt items, and the occurrence itself for the first attempt
+    // kept on it (it goes with the occurrence item below, and counts as an attempt erased).
     for await (const items of queryPages(client, {
       TableName: tableName,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': keys.occurrence(occurrenceId).pk, ':prefix': 'ATTEMPT#' },
-      ProjectionExpression: 'pk, sk',
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': state.pk },
+      ProjectionExpression: 'pk, sk, firstAttempt',
       ConsistentRead: true,
     })) {
       for (const item of items) {
+        if (item.sk === state.sk) {
+          if (item.firstAttempt !== undefined) deleted += 1;
+          continue;
+        }
+        if (!String(item.sk).startsWith(ATTEMPT_PREFIX)) continue;
         await client.send(new DeleteCommand({ TableName: tableName, Key: { pk: item.pk, sk: item.sk } }));
         deleted += 1;
       }

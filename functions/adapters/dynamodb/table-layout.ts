@@ -6,7 +6,7 @@
  * |---------------|---------------------|--------------------|---------------------------------------|
  * | user          | `USER#<userId>`     | `PROFILE`          | list (`USER`, id), due (while scheduled) |
  * | occurrence    | `OCC#<occurrenceId>`| `STATE`            | watch (while not final), log, user    |
- * | attempt       | `OCC#<occurrenceId>`| `ATTEMPT#<seq>`    |                                       |
+ * | attempt       | `OCC#<occurrenceId>`| `ATTEMPT#<seq>`    | (a first attempt that delivered is kept on the occurrence: `firstAttempt`) |
  * | user event    | `USER#<userId>`     | `EVENT#<eventId>`  | list (`EVENTS#<type>`, userId#eventId), due (while scheduled) |
  * | event type    | `EVENTTYPE#<key>`   | `DEFINITION`       | list (`EVENTTYPE`, key)               |
  * | watermark     | `SCHEDULER`         | `WATERMARK`        |                                       |

@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig, workerConfigSpec } from '#commons/config';
 import { localConfigFromEnv } from '#local/local-config';
+import { WORKER_ENV } from '../../support/worker-env';
 
-const WORKER_ENV = {
-  TABLE_NAME: 't',
-  DUE_SHARDS: '8',
-  QUEUE_URL: 'q',
-  DLQ_URL: 'd',
-  EVENT_BUS_NAME: 'b',
-  WEBHOOK_URL: 'https://hooks.example.com/',
-  WEBHOOK_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:1:secret:current',
-};
 const PREVIOUS = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
 describe('the global secret being rotated out', () => {

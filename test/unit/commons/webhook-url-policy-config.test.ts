@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, envWebhookUrlPolicy, parseConfig, workerConfigSpec } from '#commons/config';
 import { localConfigFromEnv } from '#local/local-config';
-
-const WORKER_ENV = {
-  TABLE_NAME: 't',
-  DUE_SHARDS: '8',
-  QUEUE_URL: 'q',
-  DLQ_URL: 'd',
-  EVENT_BUS_NAME: 'b',
-  WEBHOOK_URL: 'https://hooks.example.com/',
-  WEBHOOK_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:1:secret:s',
-};
+import { WORKER_ENV } from '../../support/worker-env';
 
 describe('WEBHOOK_ALLOWED_HOSTS at start', () => {
   it('given it is absent, when the worker config is parsed, then https is required and nothing private is allowed', () => {
