@@ -1,11 +1,11 @@
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { RateLimit } from '#api/rate-limiter';
 import type { Clock } from '#commons/clock';
 import { createApiHandler, type ApiHandlerDeps } from '#handlers/api.handler';
 import { composeApi, composeAuthenticate, type ComposedApiDeps } from '#handlers/api-composition';
 import { createApiGatewayAdapter } from '#local/api-gateway-adapter';
+import { listenOnLoopback } from '#local/listen';
 import { startSqsServer, type SqsServer } from '#local/sqs/sqs-server';
 import { RecordedMetrics } from '#local/recorded-metrics';
 import { startTestTable, type TestTable } from './dynamodb';
@@ -87,8 +87,7 @@ export async function startTestApi(options: {
     clock: options.clock,
   });
   const server: Server = createServer((req, res) => void adapter(req, res));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const baseUrl = `http://127.0.0.1:${(await listenOnLoopback(server)).port}`;
 
   const call = async (method: string, path: string, callOptions: Call = {}): Promise<Answer> => {
     const headers: Record<string, string> = { ...callOptions.headers };
