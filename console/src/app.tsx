@@ -1,6 +1,7 @@
 import { useCallback, useMemo, useState } from 'preact/hooks';
 import { basePathOf } from './api/base-path';
-import { ApiClient, ApiError, describeError } from './api/client';
+import { ApiClient } from './api/client';
+import { ApiError, describeError } from './api/errors';
 import { StatusLine, type Notice } from './components/status-line';
 import { SignIn } from './components/sign-in';
 import { ConsoleShell } from './components/console-shell';

@@ -1,8 +1,12 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CONSOLE_HASH } from '#api/console/console-assets.generated';
+import { consoleAssetNames } from '#api/console/console-paths';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '#local/embedded-dynamodb';
 import { startTestService, type TestService } from '../support/local-service';
 import { TestReceiver } from '../support/receiver';
 
@@ -78,16 +82,21 @@ describe.skipIf(chromiumMissing && !process.env.CI)('the operations console in a
   let browser: Browser;
   let viewerKey: string;
   let userId: string;
-  /** Content-Security-Policy violations the pages reported: there must be none. */
+  /** Content-Security-Policy violations the current test's pages reported: afterEach wants none. */
   const cspViolations: string[] = [];
 
-  const newPage = async (url = `${service.runtime.url}/console`): Promise<Page> => {
+  /** A new browser context's page at `url`; `beforeLoad` sees it before anything is requested. */
+  const newPage = async (
+    url = `${service.runtime.url}/console`,
+    beforeLoad?: (page: Page) => void,
+  ): Promise<Page> => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
     page.setDefaultTimeout(10_000);
     page.on('console', (message) => {
       if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
     });
+    beforeLoad?.(page);
     await page.goto(url);
     return page;
   };
@@ -126,6 +135,12 @@ describe.skipIf(chromiumMissing && !process.env.CI)('the operations console in a
     await service.tick();
     expect(await service.drain()).toMatchObject({ failed: 1, dlq: 1 });
   }, 60_000);
+
+  afterEach(() => {
+    // Every test's pages, whichever tests run: none may break the Content-Security-Policy.
+    const reported = cspViolations.splice(0);
+    expect(reported, 'Content-Security-Policy violations').toEqual([]);
+  });
 
   afterAll(async () => {
     // beforeAll may have failed part-way (no chromium in CI): stop only what was started.
@@ -214,7 +229,7 @@ describe.skipIf(chromiumMissing && !process.env.CI)('the operations console in a
     await page.getByRole('button', { name: 'Dead letters' }).click();
     await page.getByRole('checkbox', { name: /^Select message/ }).check();
     await page.getByRole('button', { name: 'Redrive selected (1)' }).click();
-    await page.getByText('1 message redriven to the notifications queue').waitFor();
+    await page.getByRole('status').getByText('1 message redriven to the notifications queue').waitFor();
     await page.getByText('The DLQ is empty.').waitFor();
     await screenshot(page, '06-redriven');
     const redrive = posts.find((post) => post.url.endsWith('/v1/dlq/redrive'));
@@ -253,8 +268,22 @@ describe.skipIf(chromiumMissing && !process.env.CI)('the operations console in a
     await page.context().close();
   }, 30_000);
 
-  it('given a window, when its dry run is counted and confirmed, then the replay job is watched until done', async () => {
+  it('given a window, when its dry run is counted and confirmed (the first answer lost), then the repeat is the same replay, watched until done', async () => {
     const page = await newPage();
+    /** Idempotency-Key and whether the API replayed its first answer, per POST /v1/replays that was not a dry run. */
+    const starts: { key: string | undefined; replayed: string | undefined }[] = [];
+    // The first start reaches the API, which starts the job, but its answer is lost on the way back.
+    await page.route('**/v1/replays', async (route) => {
+      const sent = route.request();
+      if ((sent.postDataJSON() as { dryRun?: boolean }).dryRun) return route.continue();
+      const answer = await route.fetch();
+      starts.push({
+        key: sent.headers()['idempotency-key'],
+        replayed: answer.headers()['idempotent-replayed'],
+      });
+      if (starts.length === 1) return route.abort('connectionreset');
+      return route.fulfill({ response: answer });
+    });
     await signIn(page, ADMIN_KEY);
     await page.getByRole('button', { name: 'Replays' }).click();
 
@@ -267,9 +296,16 @@ describe.skipIf(chromiumMissing && !process.env.CI)('the operations console in a
     await page.getByText('Dry run: 1 of 1 notifications would be sent again.').waitFor();
     await screenshot(page, '09-replay-dry-run');
 
-    await page.getByRole('button', { name: 'Send 1 notification again' }).click();
+    const send = page.getByRole('button', { name: 'Send 1 notification again' });
+    await send.click();
+    await page.getByRole('alert').getByText('The API could not be reached').waitFor();
+    // The operator repeats the action: the same key, so the API answers with what it did.
+    await send.click();
     await page.getByText('Status: done').waitFor();
     await screenshot(page, '10-replay-done');
+    expect(starts).toHaveLength(2);
+    expect(starts[0]?.key).toMatch(UUID);
+    expect(starts[1]).toEqual({ key: starts[0]?.key, replayed: 'true' });
     expect(await service.drain()).toMatchObject({ dlq: 0, pending: 0 });
     expect(receiver.accepted(userId)).toHaveLength(2);
     await page.context().close();
@@ -312,9 +348,10 @@ describe.skipIf(chromiumMissing && !process.env.CI)('the operations console in a
     async (path) => {
       const stage = await startStagePrefix(service.runtime.url, 'prod');
       try {
-        const page = await newPage(`${stage.url}${path}`);
         const paths: string[] = [];
-        page.on('request', (sent) => paths.push(new URL(sent.url()).pathname));
+        const page = await newPage(`${stage.url}${path}`, (opened) => {
+          opened.on('request', (sent) => paths.push(new URL(sent.url()).pathname));
+        });
 
         await signIn(page, ADMIN_KEY);
         await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
@@ -325,8 +362,16 @@ describe.skipIf(chromiumMissing && !process.env.CI)('the operations console in a
             "getComputedStyle(document.querySelector('.sections button')).borderBottomColor",
           ),
         ).toBe('rgb(29, 78, 216)');
+        const assets = consoleAssetNames(CONSOLE_HASH);
+        expect(paths).toEqual(
+          expect.arrayContaining([
+            `/prod${path}`,
+            `/prod/console/${assets.js}`,
+            `/prod/console/${assets.css}`,
+            '/prod/v1/metrics',
+          ]),
+        );
         expect(paths.filter((requested) => !requested.startsWith('/prod/'))).toEqual([]);
-        expect(paths).toContain('/prod/v1/metrics');
         await page.context().close();
       } finally {
         await stage.stop();
@@ -334,7 +379,136 @@ describe.skipIf(chromiumMissing && !process.env.CI)('the operations console in a
     },
   );
 
-  it('given every page the tests opened, then none broke the Content-Security-Policy', () => {
-    expect(cspViolations).toEqual([]);
+  describe('given 21 more failed notifications', () => {
+    const FAILED = 21;
+    const users: string[] = [];
+
+    beforeAll(async () => {
+      receiver.replyWith({ status: 400 });
+      for (let index = 0; index < FAILED; index += 1) {
+        const created = await service.api('POST', '/v1/users', {
+          firstName: 'Grace',
+          lastName: `Hopper ${index}`,
+          birthday: '1991-06-16',
+          timezone: 'UTC',
+        });
+        users.push((created.body as { id: string }).id);
+      }
+      await service.setClock('2027-06-16T09:00:00Z');
+      await service.tick();
+      expect(await service.drain()).toMatchObject({ dlq: FAILED, pending: 0 });
+    }, 60_000);
+
+    it('given more than a page of results, when a filter is changed and Load more is pressed, then the next page is of the search shown', async () => {
+      const searches: URLSearchParams[] = [];
+      const page = await newPage(undefined, (opened) => {
+        opened.on('request', (sent) => {
+          const url = new URL(sent.url());
+          if (url.pathname === '/v1/notifications') searches.push(url.searchParams);
+        });
+      });
+      await signIn(page, ADMIN_KEY);
+      await page.getByRole('button', { name: 'Notifications' }).click();
+      await page.getByLabel('Status').selectOption('failed');
+      await page.getByLabel('Due from (UTC)').fill('2027-06-16T00:00');
+      await page.getByLabel('Due before (UTC)').fill('2027-06-17T00:00');
+      await page.getByRole('button', { name: 'Search', exact: true }).click();
+      await page.getByRole('heading', { name: 'Results (20, newest due first)' }).waitFor();
+
+      // A changed form does not change what "Load more" continues.
+      await page.getByLabel('Status').selectOption('delivered');
+      await page.getByLabel('Due before (UTC)').fill('2027-06-18T00:00');
+      await page.getByText('The filters changed after this search').waitFor();
+      // A page may be short, even empty, and still have a next one.
+      const all = page.getByRole('heading', { name: `Results (${FAILED}, newest due first)` });
+      const loadMore = page.getByRole('button', { name: 'Load more' });
+      for (let more = 1; more <= 5 && !(await all.isVisible()); more += 1) {
+        await Promise.all([
+          page.waitForResponse((answer) => new URL(answer.url()).pathname === '/v1/notifications'),
+          loadMore.click(),
+        ]);
+        await page.getByRole('button', { name: 'Load more', disabled: false }).or(all).first().waitFor();
+      }
+      await all.waitFor();
+      await screenshot(page, '13-load-more');
+
+      const [first, ...more] = searches.map((query) => Object.fromEntries(query));
+      expect(first).toEqual({
+        status: 'failed',
+        from: '2027-06-16T00:00:00.000Z',
+        to: '2027-06-17T00:00:00.000Z',
+      });
+      expect(more.length).toBeGreaterThan(0);
+      for (const next of more) expect(next).toEqual({ ...first, cursor: expect.any(String) as unknown });
+      expect(await page.getByRole('row').filter({ hasText: 'delivered' }).count()).toBe(0);
+      await page.context().close();
+    });
+
+    it('given dead letters, one of them unreadable, when all are redriven, then the console calls again while some remain, showing its progress, and reports the total', async () => {
+      // A message that is no notification stays in the DLQ: after the first call some remain, so
+      // the console calls again; that call redrives nothing and sees nothing new, so it stops.
+      const sqs = new SQSClient({
+        endpoint: service.runtime.endpoints.sqs,
+        region: LOCAL_REGION,
+        credentials: LOCAL_CREDENTIALS,
+      });
+      try {
+        await sqs.send(
+          new SendMessageCommand({
+            QueueUrl: service.runtime.endpoints.deadLetterQueueUrl,
+            MessageBody: '{"not":"a notification"}',
+          }),
+        );
+      } finally {
+        sqs.destroy();
+      }
+      receiver.replyWith({ status: 204 });
+      const page = await newPage();
+      /** The Idempotency-Key of each redrive call; the second call waits until the test lets it go. */
+      const calls: (string | undefined)[] = [];
+      let letSecondCallGo = (): void => undefined;
+      const secondCallMayGo = new Promise<void>((resolve) => {
+        letSecondCallGo = resolve;
+      });
+      await page.route('**/v1/dlq/redrive', async (route) => {
+        calls.push(route.request().headers()['idempotency-key']);
+        if (calls.length === 2) await secondCallMayGo;
+        await route.continue();
+      });
+      await signIn(page, ADMIN_KEY);
+      await page.getByRole('button', { name: 'Dead letters' }).click();
+      await page.getByText(`About ${FAILED + 1} messages in the DLQ.`).waitFor();
+
+      const redriveAll = page.getByRole('button', { name: 'Redrive all…' });
+      await redriveAll.click();
+      const dialog = page.getByRole('dialog', { name: 'Redrive every dead letter?' });
+      await dialog.getByText(`Every message in the DLQ (about ${FAILED + 1})`).waitFor();
+      await dialog.getByRole('button', { name: 'Redrive all' }).click();
+
+      // After the first call: its progress, read out; no second "Redrive all" meanwhile.
+      await page
+        .getByText(`Call 1: ${FAILED} messages redriven so far; about 1 remain in the DLQ.`)
+        .waitFor();
+      expect(await redriveAll.isDisabled()).toBe(true);
+      expect(await page.getByRole('button', { name: 'Stop' }).isVisible()).toBe(true);
+      await screenshot(page, '14-redrive-all-progress');
+      letSecondCallGo();
+
+      const total = `${FAILED} messages redriven to the notifications queue in 2 calls, 1 left in the DLQ; about 1 remain in the DLQ`;
+      await page.getByRole('alert').getByText(total).waitFor();
+      const results = page.getByRole('region', { name: 'Last redrive' });
+      expect(await results.getByRole('paragraph').first().innerText()).toBe(`${total}.`);
+      // What stayed in the DLQ comes first in the results.
+      expect(await results.getByRole('row').nth(1).innerText()).toContain('not a notification message');
+      expect(await page.getByRole('button', { name: 'Stop' }).count()).toBe(0);
+      await page.getByText('About 1 message in the DLQ.').waitFor();
+      await screenshot(page, '15-redrive-all-done');
+      expect(calls).toHaveLength(2);
+      expect(new Set(calls).size).toBe(2);
+
+      expect(await service.drain()).toMatchObject({ dlq: 1, pending: 0 });
+      for (const user of users) expect(receiver.accepted(user)).toHaveLength(1);
+      await page.context().close();
+    }, 30_000);
   });
 });

@@ -1,7 +1,10 @@
 /*
- * What the admin API answers, as the console reads it. Hand-written on purpose: the server's zod
- * schemas (functions/api/schemas) would pull zod and the domain into the browser bundle. Only the
- * fields the console shows are listed; docs/openapi.json is the full description.
+ * What the admin API answers, as the console reads it. Hand-written on purpose: even a type-only
+ * import of the server's zod schemas (functions/api/schemas), which the bundle would not contain,
+ * makes this folder's tsconfig (DOM, no Node types) check what they import, down to node:crypto
+ * and Buffer. test/unit/console/api-types.test.ts checks under the root tsconfig that every
+ * answer the schemas allow fits these types. Only the fields the console shows are listed;
+ * docs/openapi.json is the full description.
  */
 
 export type Role = 'admin' | 'viewer';
@@ -146,7 +149,7 @@ export interface ApiKeyInfo {
   role: Role;
 }
 
-/** `GET /v1/metrics?minutes=…`: every widget of lib/dashboard-widgets.ts, in row order. */
+/** `GET /v1/metrics?minutes=…`: every widget of functions/commons/dashboard-widgets.ts, in row order. */
 export interface MetricsAnswer {
   from: string;
   to: string;

@@ -1,5 +1,4 @@
 import { useState } from 'preact/hooks';
-import { newIdempotencyKey } from '../api/client';
 import type { Circuit } from '../api/types';
 import { canWrite, useConsole } from '../context';
 import { formatInstant } from '../format';
@@ -31,7 +30,6 @@ export function CircuitsView() {
     try {
       // If-Match: reset the circuit as the operator saw it; a change since then is a 412, not a surprise.
       await api.post(`/v1/circuits/${encodeURIComponent(circuit.endpoint)}/reset`, undefined, {
-        idempotencyKey: newIdempotencyKey(),
         ifMatch: `"${circuit.version}"`,
       });
       announce(`The circuit of ${circuit.endpoint} is closed; deliveries resume.`, 'success');

@@ -1,12 +1,29 @@
-import { useEffect, useState } from 'preact/hooks';
-import { newIdempotencyKey } from '../api/client';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { DeadLetter, DeadLetterList, RedriveAnswer, RedriveResult } from '../api/types';
 import { canWrite, useConsole } from '../context';
-import { formatInstant } from '../format';
+import { formatInstant, formatNumber } from '../format';
 import { ConfirmDialog } from './confirm-dialog';
 import { NotificationStatusBadge } from './status-badge';
 
 type Pending = { kind: 'redrive-all' } | { kind: 'delete'; letter: DeadLetter };
+
+/** The API redrives at most 500 messages per `{"all": true}` call; this many calls at most (as the CLI). */
+const MAX_REDRIVE_ALL_CALLS = 100;
+/** Rows of the last redrive's table; the messages left in the DLQ come first. */
+const SHOWN_RESULTS = 500;
+
+/** The outcome of a whole redrive, one or many calls. */
+interface RedriveSummary {
+  results: RedriveResult[];
+  calls: number;
+  /** The API's approximate count of messages left in the DLQ after the last call. */
+  remaining: number | undefined;
+  /** Why a redrive-all ended before the DLQ was empty of what it could redrive. */
+  stopped?: 'stopped' | 'failed' | 'call-limit';
+}
+
+const plural = (count: number, noun: string): string =>
+  `${formatNumber(count)} ${noun}${count === 1 ? '' : 's'}`;
 
 /**
  * The dead-letter queue (GET /v1/dlq): redrive selected messages or all of them, delete one
@@ -16,10 +33,21 @@ export function DlqView({ onShowNotification }: { onShowNotification: (occurrenc
   const { api, role, announce, fail } = useConsole();
   const [list, setList] = useState<DeadLetterList | undefined>(undefined);
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
-  const [results, setResults] = useState<RedriveResult[] | undefined>(undefined);
+  const [summary, setSummary] = useState<RedriveSummary | undefined>(undefined);
   const [pending, setPending] = useState<Pending | undefined>(undefined);
   const [busy, setBusy] = useState(false);
+  /** While "Redrive all" runs: where it is, read out after every call. */
+  const [progress, setProgress] = useState<string | undefined>(undefined);
+  const stopRequested = useRef(false);
   const writable = canWrite(role);
+
+  // Leaving the section stops a running "Redrive all" after its current call.
+  useEffect(
+    () => () => {
+      stopRequested.current = true;
+    },
+    [],
+  );
 
   const load = async (): Promise<void> => {
     setBusy(true);
@@ -40,27 +68,81 @@ export function DlqView({ onShowNotification }: { onShowNotification: (occurrenc
     void load();
   }, []);
 
-  const redrive = async (body: { all: true } | { messageIds: string[] }): Promise<void> => {
+  /** The selected messages: one call (the API takes up to 100 ids; the list shows up to 100). */
+  const redriveSelected = async (messageIds: string[]): Promise<void> => {
     setBusy(true);
     try {
-      const answer = await api.post<RedriveAnswer>('/v1/dlq/redrive', body, {
-        idempotencyKey: newIdempotencyKey(),
-      });
-      setResults(answer.results);
+      const answer = await api.post<RedriveAnswer>('/v1/dlq/redrive', { messageIds });
       setSelected(new Set());
-      const redriven = answer.results.filter((result) => result.status === 200).length;
-      const left = answer.results.length - redriven;
-      announce(
-        `${redriven} message${redriven === 1 ? '' : 's'} redriven to the notifications queue` +
-          `${left > 0 ? `, ${left} left in the DLQ (see the results)` : ''}; about ${answer.remaining} remain in the DLQ.`,
-        left > 0 ? 'error' : 'success',
-      );
+      report({ results: answer.results, calls: 1, remaining: answer.remaining });
     } catch (error) {
       fail(error, 'Redrive');
     } finally {
       setBusy(false);
     }
     await load();
+  };
+
+  /**
+   * Every message: the API moves up to 500 per call and says how many remain, so call again
+   * (each call a new action, with its own Idempotency-Key) until none remain, or a call redrove
+   * nothing and saw no message the earlier calls had not (what is left cannot be redriven), like
+   * `occasions dlq redrive --all`. Progress is read out after every call.
+   */
+  const redriveAll = async (): Promise<void> => {
+    setBusy(true);
+    const results = new Map<string, RedriveResult>();
+    let calls = 0;
+    let remaining: number | undefined;
+    let stopped: RedriveSummary['stopped'];
+    const redrivenSoFar = (): number => [...results.values()].filter(isRedriven).length;
+    setProgress('Redriving every dead letter: first call…');
+    try {
+      for (;;) {
+        if (calls >= MAX_REDRIVE_ALL_CALLS) {
+          stopped = 'call-limit';
+          break;
+        }
+        if (stopRequested.current) {
+          stopped = 'stopped';
+          break;
+        }
+        const answer = await api.post<RedriveAnswer>('/v1/dlq/redrive', { all: true });
+        calls += 1;
+        remaining = answer.remaining;
+        const seenBefore = results.size;
+        for (const result of answer.results) results.set(result.messageId, result);
+        const redriven = answer.results.filter(isRedriven).length;
+        setProgress(
+          `Call ${calls}: ${plural(redrivenSoFar(), 'message')} redriven so far; about ` +
+            `${formatNumber(remaining)} remain in the DLQ.`,
+        );
+        if (remaining === 0 || (redriven === 0 && results.size === seenBefore)) break;
+      }
+    } catch (error) {
+      stopped = 'failed';
+      fail(error, `Redrive all (call ${calls + 1}, after ${plural(redrivenSoFar(), 'message')} redriven)`);
+    } finally {
+      setProgress(undefined);
+      setBusy(false);
+    }
+    setSelected(new Set());
+    const outcome = { results: [...results.values()], calls, remaining, ...(stopped ? { stopped } : {}) };
+    // A failure was announced already; its partial results still show, if there were any.
+    if (stopped !== 'failed') report(outcome);
+    else if (calls > 0) setSummary(outcome);
+    await load();
+  };
+
+  /** Shows a redrive's results and reads its totals out. */
+  const report = (summary: RedriveSummary): void => {
+    setSummary(summary);
+    const redriven = summary.results.filter(isRedriven).length;
+    const left = summary.results.length - redriven;
+    announce(
+      `${summaryText(summary)}${left > 0 ? ' (see the results)' : ''}.`,
+      left > 0 || summary.stopped === 'call-limit' ? 'error' : summary.stopped ? 'info' : 'success',
+    );
   };
 
   const remove = async (letter: DeadLetter): Promise<void> => {
@@ -105,7 +187,7 @@ export function DlqView({ onShowNotification }: { onShowNotification: (occurrenc
           class="primary"
           disabled={!writable || busy || selected.size === 0}
           aria-describedby={writeHelp}
-          onClick={() => void redrive({ messageIds: [...selected] })}
+          onClick={() => void redriveSelected([...selected])}
         >
           Redrive selected ({selected.size})
         </button>
@@ -119,7 +201,21 @@ export function DlqView({ onShowNotification }: { onShowNotification: (occurrenc
         >
           Redrive all…
         </button>
+        {progress === undefined ? null : (
+          <button
+            type="button"
+            onClick={() => {
+              stopRequested.current = true;
+              setProgress('Stopping after the current call…');
+            }}
+          >
+            Stop
+          </button>
+        )}
       </div>
+      <p class="progress-line" aria-live="polite">
+        {progress}
+      </p>
       {list && items.length === 0 ? <p>The DLQ is empty.</p> : null}
       {items.length > 0 ? (
         <div class="table-scroll">
@@ -212,7 +308,7 @@ export function DlqView({ onShowNotification }: { onShowNotification: (occurrenc
         </div>
       ) : null}
 
-      {results ? <RedriveResults results={results} /> : null}
+      {summary ? <RedriveResults summary={summary} /> : null}
 
       {pending?.kind === 'redrive-all' ? (
         <ConfirmDialog
@@ -223,13 +319,16 @@ export function DlqView({ onShowNotification }: { onShowNotification: (occurrenc
           }}
           onConfirm={() => {
             setPending(undefined);
-            void redrive({ all: true });
+            stopRequested.current = false;
+            void redriveAll();
           }}
         >
           <p>
-            About {list?.approximateCount ?? 0} messages go back to the notifications queue; failed
+            Every message in the DLQ (about {formatNumber(list?.approximateCount ?? 0)}) goes back to the
+            notifications queue, up to 500 per call, until none is left that can be redriven; failed
             notifications are delivered once more with a fresh retry budget. Delivered ones are left alone.
           </p>
+          <p>Progress is shown as it goes; you can stop it, and leaving this section stops it too.</p>
         </ConfirmDialog>
       ) : null}
       {pending?.kind === 'delete' ? (
@@ -256,15 +355,46 @@ export function DlqView({ onShowNotification }: { onShowNotification: (occurrenc
   );
 }
 
-function RedriveResults({ results }: { results: RedriveResult[] }) {
+const isRedriven = (result: RedriveResult): boolean => result.status === 200;
+
+/** `510 messages redriven to the notifications queue in 2 calls, 3 left in the DLQ; about 3 remain.` */
+function summaryText({ results, calls, remaining, stopped }: RedriveSummary): string {
+  const redriven = results.filter(isRedriven).length;
+  const left = results.length - redriven;
+  const ending =
+    stopped === 'stopped'
+      ? ' (stopped)'
+      : stopped === 'call-limit'
+        ? ` (stopped after ${formatNumber(MAX_REDRIVE_ALL_CALLS)} calls: run it again for the rest)`
+        : stopped === 'failed'
+          ? ' before the error'
+          : '';
+  return (
+    `${plural(redriven, 'message')} redriven to the notifications queue` +
+    `${calls > 1 ? ` in ${plural(calls, 'call')}` : ''}${ending}` +
+    (left > 0 ? `, ${formatNumber(left)} left in the DLQ` : '') +
+    (remaining === undefined ? '' : `; about ${formatNumber(remaining)} remain in the DLQ`)
+  );
+}
+
+function RedriveResults({ summary }: { summary: RedriveSummary }) {
+  // The messages that stayed in the DLQ first: they are the ones needing attention.
+  const ordered = [...summary.results].sort((a, b) => Number(isRedriven(a)) - Number(isRedriven(b)));
+  const shown = ordered.slice(0, SHOWN_RESULTS);
   return (
     <section aria-labelledby="redrive-results-title">
       <h2 id="redrive-results-title">Last redrive</h2>
-      {results.length === 0 ? (
+      <p>{summaryText(summary)}.</p>
+      {summary.results.length === 0 ? (
         <p>There was nothing to redrive.</p>
       ) : (
         <div class="table-scroll">
           <table>
+            {shown.length < ordered.length ? (
+              <caption>
+                The first {formatNumber(shown.length)} of {formatNumber(ordered.length)} messages.
+              </caption>
+            ) : null}
             <thead>
               <tr>
                 <th scope="col">Message</th>
@@ -274,7 +404,7 @@ function RedriveResults({ results }: { results: RedriveResult[] }) {
               </tr>
             </thead>
             <tbody>
-              {results.map((result) => (
+              {shown.map((result) => (
                 <tr key={result.messageId}>
                   <td>
                     <code>{result.messageId}</code>

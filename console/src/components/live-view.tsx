@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { ApiError, describeError } from '../api/client';
+import { ApiError, describeError } from '../api/errors';
 import type { Circuit, MetricsAnswer, MetricsWidget } from '../api/types';
 import { useConsole } from '../context';
 import { formatInstant, formatNumber } from '../format';
@@ -15,7 +15,7 @@ type Loaded<T> = { state: 'loading' } | { state: 'ok'; value: T } | { state: 'er
 
 /**
  * Live: the dashboard's widgets (GET /v1/metrics, the same definitions as the CloudWatch
- * dashboard, lib/dashboard-widgets.ts) and every endpoint's circuit, polled every 15 s.
+ * dashboard, functions/commons/dashboard-widgets.ts) and every endpoint's circuit, polled every 15 s.
  */
 export function LiveView() {
   const { api, fail } = useConsole();

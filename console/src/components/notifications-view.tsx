@@ -15,6 +15,16 @@ interface Filters {
 
 const NO_FILTERS: Filters = { userId: '', status: '', type: '', from: '', to: '' };
 
+/** GET /v1/notifications's query, as the filters gave it when "Search" was pressed. */
+type Query = Readonly<Record<'userId' | 'status' | 'type' | 'from' | 'to', string | undefined>>;
+
+/** What a search found, with the query it was made with: "Load more" asks for the next page of that. */
+interface Results {
+  query: Query;
+  items: Notification[];
+  nextCursor: string | null;
+}
+
 /**
  * Search the notification log (GET /v1/notifications: user, status, type, due-time window) and
  * open one notification's attempts as a timeline.
@@ -22,7 +32,7 @@ const NO_FILTERS: Filters = { userId: '', status: '', type: '', from: '', to: ''
 export function NotificationsView({ openId }: { openId: string | undefined }) {
   const { api, announce, fail } = useConsole();
   const [filters, setFilters] = useState<Filters>(NO_FILTERS);
-  const [results, setResults] = useState<{ items: Notification[]; nextCursor: string | null } | undefined>();
+  const [results, setResults] = useState<Results | undefined>();
   const [busy, setBusy] = useState(false);
   const [selected, setSelected] = useState<string | undefined>(openId);
   const resultsHeading = useRef<HTMLHeadingElement>(null);
@@ -31,31 +41,42 @@ export function NotificationsView({ openId }: { openId: string | undefined }) {
     setSelected(openId);
   }, [openId]);
 
-  const query = (cursor?: string) => ({
-    userId: filters.userId.trim(),
-    status: filters.status,
-    type: filters.type.trim(),
-    from: instantFromInput(filters.from),
-    to: instantFromInput(filters.to),
-    cursor,
+  const queryOf = (form: Filters): Query => ({
+    userId: form.userId.trim(),
+    status: form.status,
+    type: form.type.trim(),
+    from: instantFromInput(form.from),
+    to: instantFromInput(form.to),
   });
 
-  const search = async (cursor?: string): Promise<void> => {
+  /**
+   * A new search with the form as it is now, or (`more`) the next page of the shown results:
+   * a cursor belongs to the query that gave it, so paging reuses that query, not the form
+   * (edited since, perhaps); a changed form needs a new "Search".
+   */
+  const search = async (more?: Results): Promise<void> => {
+    const query = more ? more.query : queryOf(filters);
     setBusy(true);
     try {
-      const page = await api.get<Page<Notification>>('/v1/notifications', query(cursor));
-      const items = cursor && results ? [...results.items, ...page.items] : page.items;
-      setResults({ items, nextCursor: page.nextCursor });
+      const page = await api.get<Page<Notification>>('/v1/notifications', {
+        ...query,
+        cursor: more?.nextCursor ?? undefined,
+      });
+      const items = more ? [...more.items, ...page.items] : page.items;
+      setResults({ query, items, nextCursor: page.nextCursor });
       announce(
         `${items.length} notification${items.length === 1 ? '' : 's'} found${page.nextCursor ? '; more available' : ''}.`,
       );
-      if (!cursor) resultsHeading.current?.focus();
+      if (!more) resultsHeading.current?.focus();
     } catch (error) {
       fail(error, 'Searching notifications');
     } finally {
       setBusy(false);
     }
   };
+
+  /** Whether the form no longer says what the shown results were searched with. */
+  const edited = results !== undefined && !sameQuery(results.query, queryOf(filters));
 
   const field = (name: keyof Filters) => ({
     id: `filter-${name}`,
@@ -130,6 +151,12 @@ export function NotificationsView({ openId }: { openId: string | undefined }) {
           <h2 id="results-title" tabIndex={-1} ref={resultsHeading}>
             Results <span class="subtle">({results.items.length}, newest due first)</span>
           </h2>
+          {edited ? (
+            <p id="results-filters-help" class="help">
+              The filters changed after this search: these results, and “Load more”, are for the filters they
+              were found with. Press “Search” for the new filters.
+            </p>
+          ) : null}
           {results.items.length === 0 ? (
             <p>No notification matches.</p>
           ) : (
@@ -182,7 +209,8 @@ export function NotificationsView({ openId }: { openId: string | undefined }) {
             <button
               type="button"
               disabled={busy}
-              onClick={() => void search(results.nextCursor ?? undefined)}
+              aria-describedby={edited ? 'results-filters-help' : undefined}
+              onClick={() => void search(results)}
             >
               Load more
             </button>
@@ -194,3 +222,6 @@ export function NotificationsView({ openId }: { openId: string | undefined }) {
     </>
   );
 }
+
+const sameQuery = (a: Query, b: Query): boolean =>
+  (Object.keys(a) as (keyof Query)[]).every((name) => (a[name] ?? '') === (b[name] ?? ''));

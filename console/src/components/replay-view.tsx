@@ -1,5 +1,4 @@
 import { useState } from 'preact/hooks';
-import { newIdempotencyKey } from '../api/client';
 import {
   REPLAYABLE_STATUSES,
   type ReplayCounts,
@@ -75,9 +74,7 @@ export function ReplayView() {
     }
     setBusy(true);
     try {
-      const answer = await api.post<ReplayDryRun>('/v1/replays', request, {
-        idempotencyKey: newIdempotencyKey(),
-      });
+      const answer = await api.post<ReplayDryRun>('/v1/replays', request);
       setDryRun(answer);
       announce(
         `Dry run: ${answer.counts.requeued} of ${answer.counts.matched} notifications would be sent again.`,
@@ -94,7 +91,9 @@ export function ReplayView() {
     if (!request) return;
     setBusy(true);
     try {
-      const job = await api.post<ReplayJob>('/v1/replays', request, { idempotencyKey: newIdempotencyKey() });
+      // A repeat after a lost answer goes out with the same Idempotency-Key (ApiClient.post):
+      // the API answers with the job it already started instead of starting a second one.
+      const job = await api.post<ReplayJob>('/v1/replays', request);
       setJobId(job.id);
       setDryRun(undefined);
       announce(`Replay ${job.id} started.`, 'success');

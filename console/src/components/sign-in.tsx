@@ -1,6 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
-import { ApiError, describeError } from '../api/client';
+import { ApiError, describeError } from '../api/errors';
 import { signIn, type Session } from '../session';
 
 /**
@@ -51,11 +51,20 @@ export function SignIn(props: {
         }}
       >
         <label for="api-key">API key</label>
+        {/*
+          Masked (type="password": the screen may be shared), but not a password: the key is kept in
+          this tab's session only, so password managers are asked not to offer to save it. Chrome
+          may still offer (it ignores autocomplete="off" on password fields); the README says to
+          answer "Never".
+        */}
         <input
           id="api-key"
           name="api-key"
           type="password"
           autocomplete="off"
+          data-1p-ignore
+          data-lpignore="true"
+          data-form-type="other"
           spellcheck={false}
           value={key}
           aria-invalid={error ? 'true' : 'false'}
