@@ -45,25 +45,34 @@ export class ViewNotifications {
    * Newest due first. Without a window, the last 31 days up to a day from now (so today's
    * pending ones show). @throws InvalidCursorError, RangeError for a window over 366 days
    */
-  list(filter: NotificationFilter): Promise<OccurrenceLogPage> {
+  async list(filter: NotificationFilter): Promise<OccurrenceLogPage> {
+    // Without any window, "a day from now" moves with the clock between pages, and a cursor
+    // belongs to one window: the first page's `to` travels in front of its cursor
+    // (`<to>~<cursor>`), so every page of one listing uses the same window. A changed `to` fails
+    // the cursor's own digest (400), as any other tampering does.
+    const anchored = filter.to === undefined && filter.from === undefined;
+    const { anchor, cursor } = anchored
+      ? splitAnchor(filter.cursor)
+      : { anchor: undefined, cursor: filter.cursor };
     const to =
       filter.to ??
       (filter.from === undefined
-        ? this.deps.clock.now() + DAY_MS
+        ? (anchor ?? this.deps.clock.now() + DAY_MS)
         : filter.from + DEFAULT_LOG_WINDOW_DAYS * DAY_MS);
     const from = filter.from ?? to - DEFAULT_LOG_WINDOW_DAYS * DAY_MS;
     if (!(from < to) || to - from > MAX_LOG_WINDOW_DAYS * DAY_MS) {
       throw new RangeError(`the window must be non-empty and at most ${MAX_LOG_WINDOW_DAYS} days`);
     }
-    return this.deps.log.list({
+    const page = await this.deps.log.list({
       from,
       to,
       limit: filter.limit,
       ...(filter.status === undefined ? {} : { status: filter.status }),
       ...(filter.eventKey === undefined ? {} : { eventKey: filter.eventKey }),
       ...(filter.userId === undefined ? {} : { userId: filter.userId }),
-      ...(filter.cursor === undefined ? {} : { cursor: filter.cursor }),
+      ...(cursor === undefined ? {} : { cursor }),
     });
+    return anchored && page.nextCursor !== null ? { ...page, nextCursor: `${to}~${page.nextCursor}` } : page;
   }
 
   /** @throws NotFoundError */
@@ -73,4 +82,12 @@ export class ViewNotifications {
     const attempts = await this.deps.occurrences.listAttempts(id);
     return { occurrence, attempts: attempts.sort((a, b) => a.sequence - b.sequence) };
   }
+}
+
+/** `<to>~<cursor>` → the anchored `to` and the log's own cursor; anything else is left to the log. */
+function splitAnchor(cursor: string | undefined): { anchor: number | undefined; cursor: string | undefined } {
+  const match = cursor === undefined ? null : /^(\d{1,16})~(.+)$/.exec(cursor);
+  return match?.[1] && match[2]
+    ? { anchor: Number(match[1]), cursor: match[2] }
+    : { anchor: undefined, cursor };
 }

@@ -295,6 +295,37 @@ describe('the notification log over the log and user indexes', () => {
     );
   });
 
+  it('given no window, when the clock moves between pages, then the next pages keep the first page’s window', async () => {
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = `/v1/notifications?limit=9${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+      const page = await harness.call('GET', query);
+      expect(page.status, JSON.stringify(page.body)).toBe(200);
+      seen.push(...(page.body.items as Item[]).map((item) => item.id));
+      cursor = page.body.nextCursor as string | null;
+      harness.clock.set(harness.clock.now() + 7 * 60_000); // minutes pass while the operator reads
+    } while (cursor !== null);
+    harness.clock.set(NOW);
+    const from = NOW + 24 * HOUR - 31 * 24 * HOUR;
+    expect(seen.length).toBeGreaterThan(9);
+    expect(seen.sort()).toEqual(
+      expectedIds((o) => o.scheduledFor >= from && o.scheduledFor < NOW + 24 * HOUR).sort(),
+    );
+  });
+
+  it('given an anchored cursor whose window was changed, then 400 on cursor', async () => {
+    const first = await harness.call('GET', '/v1/notifications?limit=2');
+    const cursor = String(first.body.nextCursor);
+    const tampered = cursor.replace(/^\d+/, (to) => String(Number(to) - HOUR));
+    const answer = await harness.call(
+      'GET',
+      `/v1/notifications?limit=2&cursor=${encodeURIComponent(tampered)}`,
+    );
+    expect(answer.status).toBe(400);
+    expect((answer.body.errors as { path: string }[])[0]?.path).toBe('cursor');
+  });
+
   it('given the stored items, then every occurrence carries its log and user index keys', async () => {
     const { Items = [] } = await harness.table.doc.send(
       new ScanCommand({ TableName: harness.table.tableName }),
