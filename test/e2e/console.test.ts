@@ -331,9 +331,11 @@ describe.skipIf(chromiumMissing && !process.env.CI)('the operations console in a
     await screenshot(page, '11-circuit-confirm');
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
-    expect(await inPage(page, "document.activeElement?.getAttribute('aria-label')")).toBe(
-      `Reset the circuit of ${endpoint}…`,
-    );
+    // Focus goes back to the button that opened the dialog once the dialog's unmount has run,
+    // which may be a render after it left the DOM: poll for it (bounded), do not sample once.
+    await expect
+      .poll(() => inPage(page, "document.activeElement?.getAttribute('aria-label')"), { timeout: 5_000 })
+      .toBe(`Reset the circuit of ${endpoint}…`);
 
     await reset.click();
     await dialog.getByRole('button', { name: 'Reset (close) circuit' }).click();
