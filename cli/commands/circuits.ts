@@ -1,5 +1,5 @@
 import { endpointKeyOf as serviceEndpointKeyOf } from '../../functions/domain/endpoint-key';
-import type { Circuit } from '../api-types';
+import type { Circuit } from '#api/answer-types';
 import type { CommandArgs } from '../arguments';
 import type { Command } from '../command';
 import { ExitCode } from '../errors';

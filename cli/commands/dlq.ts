@@ -1,4 +1,4 @@
-import type { DeadLetterList, RedriveAnswer, RedriveResult } from '../api-types';
+import type { DeadLetterList, RedriveAnswer, RedriveResult } from '#api/answer-types';
 import type { Command, CommandContext } from '../command';
 import { ExitCode } from '../errors';
 import { formatCount, formatTable, oneLine, orDash } from '../format';

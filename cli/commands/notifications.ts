@@ -2,9 +2,9 @@ import {
   NOTIFICATION_STATUSES,
   type Attempt,
   type Notification,
-  type NotificationWithAttempts,
+  type NotificationDetail,
   type Page,
-} from '../api-types';
+} from '#api/answer-types';
 import type { CommandArgs } from '../arguments';
 import type { Command, CommandContext } from '../command';
 import { ExitCode } from '../errors';
@@ -124,13 +124,13 @@ export const notificationsShow: Command = {
     if (id === undefined || extra.length > 0) throw args.usage('give exactly one notification id');
     const { body } = await context
       .api()
-      .get<NotificationWithAttempts>(`/v1/notifications/${encodeURIComponent(id)}`);
+      .get<NotificationDetail>(`/v1/notifications/${encodeURIComponent(id)}`);
     context.out.result(body, () => renderNotification(body));
     return ExitCode.ok;
   },
 };
 
-export function renderNotification(notification: NotificationWithAttempts): string {
+export function renderNotification(notification: NotificationDetail): string {
   const fields: [string, string][] = [
     ['id', notification.id],
     ['status', `${notification.status}${notification.statusReason ? ` (${notification.statusReason})` : ''}`],

@@ -1,4 +1,4 @@
-import type { Page, ReplayCounts, ReplayDryRun, ReplayJob } from '../api-types';
+import type { Page, ReplayCounts, ReplayDryRun, ReplayJob } from '#api/answer-types';
 import type { CommandArgs } from '../arguments';
 import type { Command, CommandContext } from '../command';
 import { CliError, ExitCode } from '../errors';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { BulkAnswer, BulkResult } from '../api-types';
+import type { BulkAnswer, BulkResult } from '#api/answer-types';
 import type { ApiClient } from '../http-client';
 import type { FailedRow } from './failed-rows';
 import type { FieldProblem, ImportInput, InputRow } from './read-input';

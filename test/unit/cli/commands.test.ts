@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { BulkResult, ReplayCounts, ReplayJob, RedriveResult } from '../../../cli/api-types';
+import type { BulkResult, ReplayCounts, ReplayJob, RedriveResult } from '#api/answer-types';
 import { parseCsv } from '../../../cli/csv';
 import { derivedUserId } from '../../../cli/import/user-ids';
 import {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { NotificationWithAttempts } from '../../../cli/api-types';
+import type { NotificationDetail } from '#api/answer-types';
 import { renderNotification } from '../../../cli/commands/notifications';
 import { formatFields, formatTable, oneLine, printable } from '../../../cli/format';
 import { jsonText, Output } from '../../../cli/output';
@@ -84,7 +84,7 @@ describe('human output of text from the API', () => {
   });
 });
 
-function notificationAnswering(response: string): NotificationWithAttempts {
+function notificationAnswering(response: string): NotificationDetail {
   return {
     id: 'occ_1',
     userId: 'u1',

@@ -8,16 +8,18 @@ import type {
   RedriveResponseSchema,
 } from '#api/schemas/dlq.schema';
 import type { MetricsSchema } from '#api/schemas/metrics.schema';
+import type { BulkResponseSchema } from '#api/schemas/users-bulk.schema';
 import type {
   NotificationDetailSchema,
   NotificationListSchema,
   OCCURRENCE_STATUSES,
 } from '#api/schemas/notification.schema';
 import type { CreateReplaySchema, ReplayDryRunSchema, ReplayJobSchema } from '#api/schemas/replay.schema';
-import type * as Console from '../../../console/src/api/types';
+import type * as Console from '#api/answer-types';
 
 /*
- * console/src/api/types.ts copies the API's answer shapes by hand: deriving them from the zod
+ * functions/api/answer-types.ts (the console's and the CLI's types of the API's answers) copies
+ * the API's answer shapes by hand: deriving them from the zod
  * schemas would make the console's tsconfig (DOM, no Node types) check the schemas' imports,
  * which reach node:crypto and Buffer. These checks run under the root tsconfig instead
  * (`npx tsc --noEmit`, `npm run typecheck`): every answer the API can give must fit the type the
@@ -37,6 +39,7 @@ describe('the console’s API types (checked by tsc)', () => {
     expectTypeOf<Answer<typeof CircuitListSchema>>().toExtend<{ items: Console.Circuit[] }>();
     expectTypeOf<Answer<typeof ReplayDryRunSchema>>().toExtend<Console.ReplayDryRun>();
     expectTypeOf<Answer<typeof ReplayJobSchema>>().toExtend<Console.ReplayJob>();
+    expectTypeOf<Answer<typeof BulkResponseSchema>>().toExtend<Console.BulkAnswer>();
     expectTypeOf<Answer<typeof MetricsSchema>>().toExtend<Console.MetricsAnswer>();
     expectTypeOf<Answer<typeof ApiKeySchema>>().toExtend<Console.ApiKeyInfo>();
   });

@@ -1,7 +1,14 @@
 /*
- * The shapes of the API answers the CLI reads (docs/openapi.json is the reference). Kept to the
- * fields the CLI uses: it is a client of the public API, not of the service's code.
+ * What the admin API answers, as its two clients read it: the console (console/src) and the CLI
+ * (cli/). One file for both, with no import at all, so the browser bundle and the console's
+ * tsconfig (DOM, no Node types) can use it: even a type-only import of the server's zod schemas
+ * (functions/api/schemas) would make that tsconfig check what they import, down to node:crypto
+ * and Buffer. test/unit/console/api-types.test.ts checks under the root tsconfig that every
+ * answer the schemas allow fits these types. Only the fields the clients show are listed;
+ * docs/openapi.json is the full description.
  */
+
+export type Role = 'admin' | 'viewer';
 
 export const NOTIFICATION_STATUSES = [
   'queued',
@@ -13,11 +20,6 @@ export const NOTIFICATION_STATUSES = [
   'skipped',
 ] as const;
 export type NotificationStatus = (typeof NOTIFICATION_STATUSES)[number];
-
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
 
 export interface Notification {
   id: string;
@@ -51,8 +53,14 @@ export interface Attempt {
   trigger: 'scheduled' | 'manual' | 'replay';
 }
 
-export interface NotificationWithAttempts extends Notification {
+/** `GET /v1/notifications/{id}`: the notification with every attempt. */
+export interface NotificationDetail extends Notification {
   attempts: Attempt[];
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
 }
 
 export interface DeadLetter {
@@ -85,6 +93,23 @@ export interface RedriveAnswer {
   remaining: number;
 }
 
+export type CircuitState = 'closed' | 'open' | 'half-open';
+
+export interface Circuit {
+  endpoint: string;
+  state: CircuitState;
+  failures: number;
+  openSince: string | null;
+  openUntil: string | null;
+  forced: boolean;
+  probing: boolean;
+  updatedAt: string | null;
+  version: number;
+}
+
+export const REPLAYABLE_STATUSES = ['failed', 'skipped', 'cancelled', 'delivered'] as const;
+export type ReplayableStatus = (typeof REPLAYABLE_STATUSES)[number];
+
 export interface ReplayCounts {
   matched: number;
   requeued: number;
@@ -94,7 +119,18 @@ export interface ReplayCounts {
   skippedChanged: number;
 }
 
-export interface ReplayRequest {
+export interface ReplayRequestBody {
+  from: string;
+  to: string;
+  type?: string;
+  userId?: string;
+  status?: ReplayableStatus[];
+  force?: boolean;
+  dryRun?: boolean;
+}
+
+/** The request as a replay job records it (defaults filled in). */
+export interface ReplayRequestEcho {
   from: string;
   to: string;
   type: string | null;
@@ -106,7 +142,7 @@ export interface ReplayRequest {
 export interface ReplayDryRun {
   dryRun: true;
   id: string;
-  request: ReplayRequest;
+  request: ReplayRequestEcho;
   counts: ReplayCounts;
   limit: number;
 }
@@ -114,7 +150,7 @@ export interface ReplayDryRun {
 export interface ReplayJob {
   id: string;
   status: 'pending' | 'running' | 'done' | 'failed';
-  request: ReplayRequest;
+  request: ReplayRequestEcho;
   total: number;
   counts: ReplayCounts;
   error: string | null;
@@ -124,18 +160,45 @@ export interface ReplayJob {
   finishedAt: string | null;
 }
 
-export interface Circuit {
-  endpoint: string;
-  state: 'closed' | 'open' | 'half-open';
-  failures: number;
-  openSince: string | null;
-  openUntil: string | null;
-  forced: boolean;
-  probing: boolean;
-  updatedAt: string | null;
-  version: number;
+export interface ApiKeyInfo {
+  id: string;
+  name: string;
+  role: Role;
 }
 
+/** `GET /v1/metrics?minutes=…`: every widget of functions/commons/dashboard-widgets.ts, in row order. */
+export interface MetricsAnswer {
+  from: string;
+  to: string;
+  source: 'local' | 'cloudwatch';
+  widgets: MetricsWidget[];
+}
+
+export interface MetricsWidget {
+  id: string;
+  title: string;
+  unit?: string;
+  /** Seconds per datapoint. */
+  period: number;
+  /** Grid units of 24 per row. */
+  width: number;
+  row: number;
+  /** False for what this runtime cannot measure (locally: Lambda and API Gateway metrics). */
+  available: boolean;
+  series: MetricSeries[];
+}
+
+export interface MetricSeries {
+  label: string;
+  points: MetricPoint[];
+}
+
+export interface MetricPoint {
+  t: string;
+  v: number;
+}
+
+/** One operation's outcome in `POST /v1/users/bulk`. */
 export interface BulkResult {
   index: number;
   op: string;
