@@ -136,9 +136,10 @@ export async function deliveryRun(options: {
       // at once here, which is what back-to-back minutes amount to for a pass that used its budget.
       const pass = { enqueued: 0, passes: 0 };
       for (;;) {
-        const { enqueued } = await runtime.tick();
+        const { enqueued, due } = await runtime.tick();
         pass.enqueued += enqueued;
         pass.passes += 1;
+        log(`delivery: pass ${pass.passes}: ${due} due, ${enqueued} enqueued (${pass.enqueued} in all)`);
         if (enqueued === 0 || pass.enqueued >= options.notifications) break;
       }
       const passMs = epochMs() - tickAt;
