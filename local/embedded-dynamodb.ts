@@ -30,9 +30,7 @@ export async function startEmbeddedDynamo(options: { path?: string } = {}): Prom
     deleteTableMs: 0,
     updateTableMs: 0,
   });
-  // Longer than the clients' idle timeout (below): the client always closes an idle socket
-  // first, so no request goes out on a socket the server is closing (read ECONNRESET).
-  server.keepAliveTimeout = SERVER_KEEP_ALIVE_MS;
+  // listenOnLoopback keeps idle sockets longer than the clients' idle timeout (below).
   const { port } = await listenOnLoopback(server);
   return {
     endpoint: `http://127.0.0.1:${port}`,
@@ -50,10 +48,9 @@ export async function startEmbeddedDynamo(options: { path?: string } = {}): Prom
  * Idle sockets of the local clients close after this. Node's HTTP servers close idle keep-alive
  * sockets after 5 s by default, and a socket the client reuses just as the server closes it fails
  * the request with `read ECONNRESET` (not retried by the SDK); so it stays below that for any
- * local Node server (the bench's counting proxy too), and well below {@link SERVER_KEEP_ALIVE_MS}.
+ * local Node server (the bench's counting proxy too), and well below `SERVER_KEEP_ALIVE_MS` (local/listen.ts).
  */
 const CLIENT_IDLE_SOCKET_MS = 4_000;
-const SERVER_KEEP_ALIVE_MS = 30_000;
 
 /** SDK clients for a local endpoint, with idle sockets closed before the server closes them. */
 export function dynamoClients(endpoint: string): { raw: DynamoDBClient; doc: DynamoDBDocumentClient } {
