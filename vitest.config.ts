@@ -13,7 +13,12 @@ export default defineConfig({
     // machine the suite took 297 s with one worker and 180 s with two, with every test passing.
     maxWorkers: 2,
     // Powertools stays quiet in tests: no EMF blobs, only errors (set LOG_LEVEL to see more).
-    env: { POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: process.env.LOG_LEVEL ?? 'ERROR' },
+    // X-Ray in manual mode: no per-promise hook in the test processes (as `npm start`).
+    env: {
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      POWERTOOLS_LOG_LEVEL: process.env.LOG_LEVEL ?? 'ERROR',
+      AWS_XRAY_MANUAL_MODE: 'true',
+    },
     reporters: process.env.CI
       ? ['default', ['json', { outputFile: 'test-results/vitest.json' }]]
       : ['default'],

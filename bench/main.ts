@@ -11,6 +11,10 @@ export {};
 // Powertools reads these at import: quiet, and no EMF lines (as `npm start`), before loading the runtime.
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 process.env.POWERTOOLS_LOG_LEVEL ??= process.env.BENCH_LOG_LEVEL ?? 'ERROR';
+// The X-Ray SDK (loaded by the Powertools Tracer, which is off outside Lambda) otherwise hooks
+// every promise of the process (cls-hooked); locally there is nothing to trace. Lambda keeps
+// automatic mode: this is set only by the local entry points, never in a function's code.
+process.env.AWS_XRAY_MANUAL_MODE ??= 'true';
 
 const { mkdirSync, writeFileSync } = await import('node:fs');
 const path = await import('node:path');

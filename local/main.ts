@@ -6,6 +6,10 @@ export {};
  * The runtime is imported after that default is set, because Powertools reads it at import.
  */
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+// The X-Ray SDK (loaded by the Powertools Tracer, which is off outside Lambda) otherwise hooks
+// every promise of the process (cls-hooked); locally there is nothing to trace. Lambda keeps
+// automatic mode: this is set only by the local entry points, never in a function's code.
+process.env.AWS_XRAY_MANUAL_MODE ??= 'true';
 
 const { localConfigFromEnv } = await import('./local-config');
 const { startLocalRuntime } = await import('./runtime');

@@ -11,6 +11,7 @@ import { DynamoDueIndex, DynamoWatermarkStore } from '#adapters/dynamodb/dynamo-
 import { DynamoEventTypeRepository } from '#adapters/dynamodb/dynamo-event-type-repository';
 import { DynamoUserEventRepository } from '#adapters/dynamodb/dynamo-user-event-repository';
 import { DynamoUserRepository } from '#adapters/dynamodb/dynamo-user-repository';
+import { CoalescingItemReader } from '#adapters/dynamodb/item-reader';
 import { EventBridgePublisher } from '#adapters/eventbridge/eventbridge-publisher';
 import { SqsNotificationQueue } from '#adapters/sqs/sqs-notification-queue';
 import { EndpointGuard, type HostResolver } from '#adapters/webhook/endpoint-guard';
@@ -120,16 +121,19 @@ export function buildWorker(
       },
     },
   });
+  // The records of a batch are handled side by side: their reads of occurrences, users and
+  // events share one BatchGetItem per round instead of a GetItem each.
+  const reads = { ...table, reader: new CoalescingItemReader(table) };
   const deliver = new DeliverOccurrence({
     clock,
-    users: new DynamoUserRepository({ ...table, dueShards: options.dueShards }),
-    userEvents: new DynamoUserEventRepository({ ...table, dueShards: options.dueShards }),
+    users: new DynamoUserRepository({ ...reads, dueShards: options.dueShards }),
+    userEvents: new DynamoUserEventRepository({ ...reads, dueShards: options.dueShards }),
     // Cached a few seconds per container: a type edit reaches deliveries that much later.
     eventTypes: new EventTypeCatalog(new DynamoEventTypeRepository(table), undefined, {
       clock,
       ttlMs: EVENT_TYPE_CACHE_MS,
     }),
-    occurrences: new DynamoOccurrenceRepository({ ...table, watchShards: options.dueShards }),
+    occurrences: new DynamoOccurrenceRepository({ ...reads, watchShards: options.dueShards }),
     queue: new SqsNotificationQueue({
       client: clients.sqs,
       queueUrl: options.queueUrl,

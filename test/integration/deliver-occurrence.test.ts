@@ -343,6 +343,37 @@ describe('delivering one occurrence against DynamoDB, SQS, EventBridge and a rea
       expect(eventTypes()).toEqual(['NotificationDelivered']);
     });
 
+    it('when the worker handler gets a batch of ten, then their occurrences and users are read in one request each, not twenty', async () => {
+      const users: StoredUser[] = [];
+      for (let i = 0; i < 10; i += 1) users.push(await createUser({ firstName: `User ${i}` }));
+      await schedulePassAt(DUE, 10);
+      const received = await receiveAll(queueUrl, { keep: true });
+      expect(received).toHaveLength(10);
+      const reads: string[] = [];
+      const name = 'countOccurrenceAndUserReads';
+      table.raw.middlewareStack.add(
+        (next, context) => (args) => {
+          const input = args.input as { Key?: { pk?: { S?: string } }; RequestItems?: unknown };
+          const pk = input.Key?.pk?.S ?? '';
+          if (input.RequestItems !== undefined) reads.push(context.commandName ?? '');
+          else if (pk.startsWith('OCC#') || pk.startsWith('USER#')) reads.push(context.commandName ?? '');
+          return next(args);
+        },
+        { step: 'initialize', name },
+      );
+      try {
+        const handler = createWorkerHandler(() => Promise.resolve(worker));
+        const response = await handler(sqsEventOf(received), lambdaContext('occasions-worker', 60_000));
+
+        expect(response).toEqual({ batchItemFailures: [] });
+        for (const user of users) expect(receiver.accepted(user.id)).toHaveLength(1);
+        // Only GetItems would be counted otherwise: writes (claim, delivered) carry an Item.
+        expect(reads).toEqual(['BatchGetItemCommand', 'BatchGetItemCommand']);
+      } finally {
+        table.raw.middlewareStack.remove(name);
+      }
+    });
+
     it('when PUBLISH_DELIVERED_EVENTS is left at its default, then the delivery is recorded but not announced', async () => {
       worker.shutdown();
       const { publishDeliveredEvents: _on, ...defaults } = workerSettings();
@@ -755,20 +786,43 @@ describe('delivering one occurrence against DynamoDB, SQS, EventBridge and a rea
 
   describe('given eventually consistent reads of the occurrence that lag behind', () => {
     /**
-     * Serves eventually consistent GetItems of one occurrence from a copy taken earlier, as a
+     * Serves eventually consistent reads of one occurrence from a copy taken earlier, as a
      * DynamoDB replica that has not seen the latest write would; consistent reads go through.
+     * The worker reads through BatchGetItem (its records' reads are batched): the occurrence's
+     * item in the answer is swapped for the copy; the copy is taken with a GetItem.
      */
     const laggingReplica = (id: string) => {
       const name = `lagging-${id}`;
       const seen = { stale: 0, consistent: 0 };
       let copy: { output: unknown; response: unknown } | undefined;
       let recording = false;
+      const isTheOccurrence = (pk: unknown): boolean =>
+        (typeof pk === 'object' && pk !== null && 'S' in pk ? pk.S : pk) === `OCC#${id}`;
       table.raw.middlewareStack.add(
         (next) => async (args) => {
+          const batch = (
+            args.input as {
+              RequestItems?: Record<string, { Keys?: { pk?: unknown }[]; ConsistentRead?: boolean }>;
+            }
+          ).RequestItems?.[table.tableName];
+          if (batch?.Keys?.some((key) => isTheOccurrence(key.pk))) {
+            if (batch.ConsistentRead === true) seen.consistent += 1;
+            if (batch.ConsistentRead === true || !copy) return next(args);
+            seen.stale += 1;
+            const result = await next(args);
+            const output = result.output as { Responses?: Record<string, { pk?: unknown }[]> };
+            const others = (output.Responses?.[table.tableName] ?? []).filter(
+              (item) => !isTheOccurrence(item.pk),
+            );
+            const stale = (copy.output as { Item?: { pk?: unknown } }).Item;
+            output.Responses = {
+              ...output.Responses,
+              [table.tableName]: stale ? [...others, stale] : others,
+            };
+            return result;
+          }
           const input = args.input as { Key?: { pk?: unknown }; ConsistentRead?: boolean };
-          const pk = input.Key?.pk;
-          const key = typeof pk === 'object' && pk !== null && 'S' in pk ? pk.S : pk;
-          if (key !== `OCC#${id}` || !('Key' in input) || 'Item' in input) return next(args);
+          if (!isTheOccurrence(input.Key?.pk) || !('Key' in input) || 'Item' in input) return next(args);
           if (input.ConsistentRead === true) seen.consistent += 1;
           else if (copy && !recording) {
             seen.stale += 1;

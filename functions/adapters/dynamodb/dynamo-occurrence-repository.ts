@@ -1,7 +1,8 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { keptAttemptRecord, type AttemptRecord, type Occurrence } from '#domain/occurrence';
 import type { OccurrenceRepository } from '#ports/occurrence-repository';
+import { SingleItemReader, type ItemReader } from './item-reader';
 import { queryPages } from './query-pages';
 import { bucketOf } from '#ports/scheduler-state';
 import {
@@ -23,6 +24,8 @@ interface Options {
    * watch shards 0..watchShards-1, the notification log reads the same log shards.
    */
   watchShards: number;
+  /** How single occurrences are read (the worker batches its reads); one GetItem each by default. */
+  reader?: ItemReader;
 }
 
 const OCCURRENCE_ENTITY = 'occurrence';
@@ -35,21 +38,21 @@ export const ATTEMPT_PREFIX = 'ATTEMPT#';
 
 /** Occurrences (one item each) and their attempts (items beside them in the same partition). */
 export class DynamoOccurrenceRepository implements OccurrenceRepository {
-  constructor(private readonly options: Options) {}
+  private readonly reader: ItemReader;
+
+  constructor(private readonly options: Options) {
+    this.reader = options.reader ?? new SingleItemReader(options);
+  }
 
   async create(occurrence: Occurrence): Promise<boolean> {
     return this.conditionalPut(this.toItem(occurrence), 'attribute_not_exists(pk)');
   }
 
   async get(occurrenceId: string, options: { consistent?: boolean } = {}): Promise<Occurrence | undefined> {
-    const { Item } = await this.options.client.send(
-      new GetCommand({
-        TableName: this.options.tableName,
-        Key: keys.occurrence(occurrenceId),
-        ConsistentRead: options.consistent ?? true,
-      }),
-    );
-    return Item ? fromItem(Item) : undefined;
+    const item = await this.reader.read(keys.occurrence(occurrenceId), {
+      consistent: options.consistent ?? true,
+    });
+    return item ? fromItem(item) : undefined;
   }
 
   async save(occurrence: Occurrence): Promise<boolean> {

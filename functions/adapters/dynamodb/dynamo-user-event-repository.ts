@@ -1,7 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
-  GetCommand,
   PutCommand,
   QueryCommand,
   UpdateCommand,
@@ -12,6 +11,7 @@ import type { UserSchedule } from '#domain/user';
 import type { UserEvent } from '#domain/user-event';
 import type { UserEventRepository } from '#ports/user-event-repository';
 import { rewindScheduleOf } from './dynamo-user-repository';
+import { SingleItemReader, type ItemReader } from './item-reader';
 import { queryPages } from './query-pages';
 import {
   LIST_INDEX,
@@ -68,9 +68,19 @@ export function userEventFromItem(item: Record<string, unknown>): UserEvent {
 
 /** UserEventRepository on the single table; single-item conditional writes only. */
 export class DynamoUserEventRepository implements UserEventRepository {
+  private readonly reader: ItemReader;
+
   constructor(
-    private readonly options: { client: DynamoDBDocumentClient; tableName: string; dueShards: number },
-  ) {}
+    private readonly options: {
+      client: DynamoDBDocumentClient;
+      tableName: string;
+      dueShards: number;
+      /** How single events are read (the worker batches its reads); one GetItem each by default. */
+      reader?: ItemReader;
+    },
+  ) {
+    this.reader = options.reader ?? new SingleItemReader(options);
+  }
 
   async create(event: UserEvent): Promise<void> {
     if (!(await this.put(event, 'attribute_not_exists(pk)'))) {
@@ -79,14 +89,8 @@ export class DynamoUserEventRepository implements UserEventRepository {
   }
 
   async get(userId: string, eventId: string): Promise<UserEvent | undefined> {
-    const { Item } = await this.options.client.send(
-      new GetCommand({
-        TableName: this.options.tableName,
-        Key: keys.userEvent(userId, eventId),
-        ConsistentRead: true,
-      }),
-    );
-    return Item ? userEventFromItem(Item) : undefined;
+    const item = await this.reader.read(keys.userEvent(userId, eventId), { consistent: true });
+    return item ? userEventFromItem(item) : undefined;
   }
 
   async listByUser(userId: string): Promise<UserEvent[]> {

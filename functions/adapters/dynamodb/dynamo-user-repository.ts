@@ -1,17 +1,12 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import {
-  DeleteCommand,
-  GetCommand,
-  PutCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { AlreadyExistsError, ConflictError, NotFoundError } from '#commons/errors';
 import type { StoredUser, UserSchedule } from '#domain/user';
 import { InvalidCursorError, type UserPage, type UserRepository } from '#ports/user-repository';
 import { listIndexPage } from './list-index';
 import { USER_LIST_PARTITION, dueAttributesOf, duePartition, keys, shardOf } from './table-layout';
 import { itemFields } from './item-fields';
+import { SingleItemReader, type ItemReader } from './item-reader';
 
 export type UserItem = Record<string, unknown>;
 
@@ -79,13 +74,22 @@ export class DynamoUserRepository implements UserRepository {
   private readonly tableName: string;
   private readonly dueShards: number;
 
-  constructor(options: { client: DynamoDBDocumentClient; tableName: string; dueShards: number }) {
+  private readonly reader: ItemReader;
+
+  constructor(options: {
+    client: DynamoDBDocumentClient;
+    tableName: string;
+    dueShards: number;
+    /** How single users are read (the worker batches its reads); one GetItem each by default. */
+    reader?: ItemReader;
+  }) {
     if (!Number.isSafeInteger(options.dueShards) || options.dueShards < 1) {
       throw new Error(`dueShards must be a positive integer, got ${options.dueShards}`);
     }
     this.client = options.client;
     this.tableName = options.tableName;
     this.dueShards = options.dueShards;
+    this.reader = options.reader ?? new SingleItemReader(options);
   }
 
   async create(user: StoredUser): Promise<void> {
@@ -107,10 +111,8 @@ export class DynamoUserRepository implements UserRepository {
 
   async get(id: string): Promise<StoredUser | undefined> {
     // Consistent: an API client reads its own write, and replace() tells "gone" from "moved on".
-    const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.user(id), ConsistentRead: true }),
-    );
-    return Item ? userFromItem(Item) : undefined;
+    const item = await this.reader.read(keys.user(id), { consistent: true });
+    return item ? userFromItem(item) : undefined;
   }
 
   async replace(user: StoredUser, expectedVersion: number): Promise<void> {
