@@ -131,9 +131,29 @@ export async function startDynamoMeterProxy(target: string, tableName: string): 
         if (full) for (const item of (output.Items ?? []) as WireItem[]) shadow.set(keyOf(item), item);
         return;
       }
-      case 'BatchGetItem':
+      case 'BatchGetItem': {
         add(tally.readUnits, operation, units);
+        // Each item read is attributed like a GetItem's (`OCC batched consistent`): the worker
+        // batches the reads of a batch's records, and the tally must still say what it read.
+        const requested = Object.values(
+          (input.RequestItems ?? {}) as Record<string, { Keys?: WireItem[]; ConsistentRead?: boolean }>,
+        );
+        for (const { Keys = [], ConsistentRead } of requested) {
+          for (const key of Keys) {
+            const partition = key[TABLE_KEYS.partition]?.S;
+            const entity = typeof partition === 'string' ? (partition.split('#')[0] ?? partition) : 'unknown';
+            add(
+              tally.getItemsByEntity,
+              `${entity} batched${ConsistentRead === true ? ' consistent' : ''}`,
+              1,
+            );
+          }
+        }
+        const answered = Object.values((output.Responses ?? {}) as Record<string, WireItem[]>).flat();
+        // Whole items (batchGetInOrder asks for no projection): the images later writes start from.
+        for (const item of answered) shadow.set(keyOf(item), item);
         return;
+      }
       case 'PutItem': {
         add(tally.tableWriteUnits, operation, units);
         const item = input.Item as WireItem;
