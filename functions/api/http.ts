@@ -33,6 +33,13 @@ export interface HttpResponse {
   /** Set by routes that change something; never sent to the client. */
   audit?: AuditChange;
   /**
+   * The only security headers a route may set instead of the defaults, and only these two: a
+   * route that serves something else than JSON (the console's page and assets) brings its own
+   * CSP and caching. Security headers in `headers` are ignored, so no route relaxes them by
+   * accident (a header copied from somewhere, a CORS helper).
+   */
+  securityHeaders?: Partial<Record<'cache-control' | 'content-security-policy', string>>;
+  /**
    * The body holds a secret shown only this once (a new API key, a webhook secret): it must not
    * be kept anywhere, not even for an Idempotency-Key repeat.
    */
@@ -61,9 +68,8 @@ export const problemResponse = (
 });
 
 /**
- * Security headers of every answer unless its route sets its own: no caching or content sniffing
- * of personal data, no framing, no active content. Only a route that serves something else than
- * JSON (the console's page and assets) overrides them (its own CSP and caching).
+ * Security headers of every answer: no caching or content sniffing of personal data, no framing,
+ * no active content. A route may replace the CSP and the caching only, through `securityHeaders`.
  */
 const DEFAULT_SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'cache-control': 'no-store',
@@ -75,14 +81,18 @@ const DEFAULT_SECURITY_HEADERS: Readonly<Record<string, string>> = {
 
 /**
  * Headers on every answer, errors included: the request id for support (always ours), and the
- * default security headers where the route did not set its own.
+ * security headers (the defaults, or the route's `securityHeaders`, whatever `headers` says).
  */
 export function finalizeResponse(response: HttpResponse, requestId: string): APIGatewayProxyResult {
+  const headers = Object.fromEntries(
+    Object.entries(response.headers).filter(([name]) => !(name.toLowerCase() in DEFAULT_SECURITY_HEADERS)),
+  );
   return {
     statusCode: response.statusCode,
     headers: {
+      ...headers,
       ...DEFAULT_SECURITY_HEADERS,
-      ...response.headers,
+      ...response.securityHeaders,
       [REQUEST_ID_HEADER]: requestId,
     },
     body: response.body,

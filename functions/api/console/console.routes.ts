@@ -70,9 +70,17 @@ function staticAnswer(
   asset: { body: string; contentType: string },
   cacheControl: string,
 ): HttpResponse {
-  const headers = { etag: ETAG, 'cache-control': cacheControl, 'content-security-policy': CONSOLE_CSP };
-  if (matchesEtag(headerOf(event.headers, 'if-none-match'))) return { statusCode: 304, headers, body: '' };
-  return { statusCode: 200, headers: { ...headers, 'content-type': asset.contentType }, body: asset.body };
+  const securityHeaders = { 'cache-control': cacheControl, 'content-security-policy': CONSOLE_CSP };
+  const headers = { etag: ETAG };
+  if (matchesEtag(headerOf(event.headers, 'if-none-match'))) {
+    return { statusCode: 304, headers, securityHeaders, body: '' };
+  }
+  return {
+    statusCode: 200,
+    headers: { ...headers, 'content-type': asset.contentType },
+    securityHeaders,
+    body: asset.body,
+  };
 }
 
 /** `If-None-Match` holds this build's ETag (weak comparison, a list, or `*`). */
