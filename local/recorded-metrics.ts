@@ -1,4 +1,4 @@
-import type { Clock } from '#commons/clock';
+import { startOfMinute, type Clock } from '#commons/clock';
 import type { MetricDefinition, Statistic, WidgetDefinition } from '#commons/dashboard-widgets';
 import type { ObservedMetric } from '#commons/powertools';
 import type { MetricPoint, MetricSeries, MetricsReader, WidgetReading } from '#ports/metrics-reader';
@@ -136,7 +136,7 @@ export class RecordedMetrics implements MetricsReader {
 
   #add(key: string, value: number): void {
     const now = this.options.clock.now();
-    const minute = now - (now % MINUTE_MS);
+    const minute = startOfMinute(now);
     let minutes = this.#series.get(key);
     if (!minutes) {
       minutes = new Map();

@@ -14,6 +14,12 @@ export interface Clock {
   now(): number;
 }
 
+const MINUTE_MS = 60_000;
+
+/** The start of the minute an instant falls in (instants before 1970 included). */
+export const startOfMinute = (instant: number): number =>
+  instant - (((instant % MINUTE_MS) + MINUTE_MS) % MINUTE_MS);
+
 /** The wall clock of the machine; the one used in AWS. */
 export const systemClock: Clock = {
   // eslint-disable-next-line no-restricted-properties -- the one sanctioned read of the system time

@@ -1,4 +1,4 @@
-import type { Clock } from '#commons/clock';
+import { startOfMinute, type Clock } from '#commons/clock';
 import type { WidgetDefinition } from '#commons/dashboard-widgets';
 import type { MetricsReader, WidgetReading } from '#ports/metrics-reader';
 
@@ -35,12 +35,12 @@ export class CachingMetricsReader implements MetricsReader {
 
   read(widgets: readonly WidgetDefinition[], window: { from: number; to: number }): Promise<WidgetReading[]> {
     const now = this.options.clock.now();
-    const rounded = { from: floorToMinute(window.from), to: floorToMinute(window.to) };
+    const rounded = { from: startOfMinute(window.from), to: startOfMinute(window.to) };
     const key = `${widgets.map((widget) => widget.id).join(',')}|${rounded.from}|${rounded.to}`;
     const cached = this.#cache.get(key);
     if (cached && now - cached.at < this.options.ttlMs) return cached.readings;
 
-    const minute = floorToMinute(now);
+    const minute = startOfMinute(now);
     if (this.#budget.minute !== minute) this.#budget = { minute, used: 0 };
     if (this.#budget.used >= this.options.freshReadsPerMinute) {
       throw new MetricsReadBudgetExceeded(Math.max(1, Math.ceil((minute + MINUTE_MS - now) / 1000)));
@@ -59,6 +59,3 @@ export class CachingMetricsReader implements MetricsReader {
     return readings;
   }
 }
-
-const floorToMinute = (instant: number): number =>
-  instant - (((instant % MINUTE_MS) + MINUTE_MS) % MINUTE_MS);
