@@ -9,7 +9,7 @@ import {
   type NewOccurrence,
   type Occurrence,
 } from '#domain/occurrence';
-import { localYearOf, scheduledAfter, scheduledInYear, type EventRule } from '#domain/schedule';
+import { localYearOf, scheduledAfter, scheduledInYear, yearAtSlot, type EventRule } from '#domain/schedule';
 import type { StoredUser, UserSchedule } from '#domain/user';
 import {
   birthdayTarget,
@@ -23,7 +23,13 @@ import {
 import type { DomainEvent, EventPublisher } from '#ports/event-publisher';
 import type { NotificationMessage, NotificationQueue } from '#ports/notification-queue';
 import type { OccurrenceRepository } from '#ports/occurrence-repository';
-import { bucketOf, type DueEntry, type DueIndex, type WatermarkStore } from '#ports/scheduler-state';
+import {
+  bucketOf,
+  sameSlot,
+  type DueEntry,
+  type DueIndex,
+  type WatermarkStore,
+} from '#ports/scheduler-state';
 import type { UserEventRepository } from '#ports/user-event-repository';
 import type { UserRepository } from '#ports/user-repository';
 import { EventTypeCatalog } from './event-type-catalog';
@@ -48,11 +54,13 @@ export const DEFAULT_SCHEDULER_SETTINGS: SchedulerSettings = {
   initialLookbackMs: 48 * 3_600_000,
   maxItemsPerPass: 20_000,
   // An hour: an index copy that shows up late near a month's end is still read from its bucket.
+  // It is also what the margin rule (skipSeen) counts on: an item last written more than this
+  // before the watermark was visible to the pass that moved the watermark past its slot.
   safetyMarginMs: 3_600_000,
 };
 
 export interface PassResult {
-  /** Due items found in this pass. */
+  /** Due items found in this pass (not counting those an earlier pass has handled: skipSeen). */
   due: number;
   /** Messages handed to the queue. */
   enqueued: number;
@@ -96,12 +104,19 @@ type Decision =
   /** Not due after all: its type or the user's send time moved it later (ADR 0006). */
   | { kind: 'move'; to: UserSchedule }
   /** Nothing left to schedule: the user or the type is gone. */
-  | { kind: 'drop' };
+  | { kind: 'drop' }
+  /** Nothing due at this slot this year (a one-off event's later years): no write, no hold. */
+  | { kind: 'ignore' };
 
 /** A due entry with what it is due under now: the user, the type, the rule. */
 interface Resolved {
   target: ScheduledTarget;
+  /** The anchor: the occurrence as last written on the item, possibly of a past year. */
   schedule: UserSchedule;
+  /** The instant of the entry's slot that was read: the occurrence of `localYear`'s slot. */
+  at: number;
+  /** The local year the entry stands for at `at` (yearAtSlot). */
+  localYear: number;
   user?: StoredUser;
   type?: EventType;
   rule?: EventRule;
@@ -131,16 +146,20 @@ interface PassState {
   pending: number;
   events: DomainEvent[];
   stopped: boolean;
+  /** The watermark this pass started from (undefined on the very first pass). */
+  storedWatermark: number | undefined;
   /** Each type read once per pass. */
   typeLookup: (key: string) => Promise<EventType | undefined>;
 }
 
 /**
- * One scheduler pass (DESIGN core ideas 1-2): read the due index from the watermark to now,
- * turn each due item into its occurrence (a conditional create, so two passes cannot both
- * claim it), hand the claimed ones to the queue, then move each item to its next occurrence.
- * A pass may die at any line: an item is only moved on after its message was accepted, and an
- * occurrence created by a dead pass is re-sent once its claim lease has run out.
+ * One scheduler pass (DESIGN core ideas 1-2, ADR 0009): read the slot index from the watermark
+ * to now, turn each due item into its occurrence (a conditional create on a deterministic id, so
+ * two passes cannot both claim it, and a date is never sent twice), hand the claimed ones to the
+ * queue. An item stays in the index after it is handled: its slot stands for next year's
+ * occurrence too, and is only re-keyed when next year's falls elsewhere. A pass may die at any
+ * line: an item is only re-keyed after its message was accepted, and an occurrence created by a
+ * dead pass is re-sent once its claim lease has run out.
  */
 export class ScheduleDueOccurrences {
   private readonly settings: SchedulerSettings;
@@ -165,6 +184,7 @@ export class ScheduleDueOccurrences {
       pending: 0,
       events: [],
       stopped: false,
+      storedWatermark: stored,
       typeLookup: this.catalog.lookup(),
     };
 
@@ -176,9 +196,7 @@ export class ScheduleDueOccurrences {
       }
       // The shards of one bucket are independent partitions: read them side by side.
       const shards = Array.from({ length: this.deps.dueIndex.shards }, (_, shard) => shard);
-      await Promise.all(
-        shards.map((shard) => this.handleShard(bucketOf(month), shard, month, pass, options)),
-      );
+      await Promise.all(shards.map((shard) => this.handleShard(month, shard, from, pass, options)));
     }
 
     await this.deps.watermarks.set(pass.watermark, now);
@@ -188,13 +206,14 @@ export class ScheduleDueOccurrences {
   }
 
   private async handleShard(
-    bucket: string,
-    shard: number,
     bucketStart: number,
+    shard: number,
+    from: number,
     pass: PassState,
     options: PassOptions,
   ): Promise<void> {
-    for await (const page of this.deps.dueIndex.due(bucket, shard, pass.now)) {
+    for await (const read of this.deps.dueIndex.due(bucketStart, shard, from, pass.now)) {
+      const page = read.filter((entry) => !this.seenOrNotYet(entry, pass));
       if (this.exhausted(pass, page.length, options)) {
         // Out of budget: everything from this bucket on waits for the next pass.
         stopPass(pass, bucketStart, page.length);
@@ -204,7 +223,7 @@ export class ScheduleDueOccurrences {
       await this.handlePage(page, pass, options);
     }
     if (pass.stopped) return;
-    for await (const ids of this.deps.occurrences.overdue(bucket, shard, pass.now)) {
+    for await (const ids of this.deps.occurrences.overdue(bucketOf(bucketStart), shard, pass.now)) {
       if (this.exhausted(pass, ids.length, options)) {
         // Same budget as due items: what is left is looked at by the next pass.
         stopPass(pass, bucketStart, ids.length);
@@ -212,6 +231,32 @@ export class ScheduleDueOccurrences {
       }
       await this.rescueOverdue(ids, pass, options);
     }
+  }
+
+  /**
+   * Entries a pass leaves alone without a request (ADR 0009):
+   * - The margin rule. Every pass re-reads `safetyMarginMs` before its watermark, and handled
+   *   entries stay in the index, so each pass would find the last hour's again. An entry whose
+   *   slot is before the stored watermark, on an item last written more than the margin before
+   *   it, was visible to the pass that moved the watermark past the slot; that pass handled it,
+   *   or held the watermark at or before it (then the slot is not before the watermark). An item
+   *   written later (an edit, a re-key, a late index copy) is handled as usual: the conditional
+   *   create keeps that exactly-once. Items without `writtenAt` (older data) are never skipped.
+   * - A slot instant before the anchor's year: the anchor is a later occurrence (the item was
+   *   scheduled after this year's had passed), so nothing is due at it.
+   */
+  private seenOrNotYet(entry: DueEntry, pass: PassState): boolean {
+    const { storedWatermark } = pass;
+    if (
+      storedWatermark !== undefined &&
+      entry.writtenAt !== undefined &&
+      entry.at < storedWatermark &&
+      entry.writtenAt < storedWatermark - this.settings.safetyMarginMs
+    ) {
+      return true;
+    }
+    const anchor = targetOf(entry).schedule;
+    return anchor !== null && yearAtSlot(anchor, entry.at) === undefined;
   }
 
   /**
@@ -280,21 +325,24 @@ export class ScheduleDueOccurrences {
         }
       } else if (decision.kind === 'move') toAdvance.push({ item, to: decision.to });
       else if (decision.kind === 'drop') toAdvance.push({ item, to: null });
-      else leaveBehind(pass, item.schedule.dueAt);
+      else if (decision.kind === 'leave') leaveBehind(pass, item.at);
     });
     const unsent = new Set(
       (await this.deps.queue.enqueue(toSend.map((entry) => entry.message))).map((m) => m.occurrenceId),
     );
     for (const { item, message } of toSend) {
-      if (unsent.has(message.occurrenceId)) leaveBehind(pass, item.schedule.dueAt);
+      if (unsent.has(message.occurrenceId)) leaveBehind(pass, item.at);
       else {
         pass.enqueued += 1;
         options.onEnqueued?.(message);
         toAdvance.push({ item });
       }
     }
-    for (const nextDue of await Promise.all(toAdvance.map(({ item, to }) => this.advance(item, to)))) {
-      // Downtime longer than a year leaves the next occurrence due already: keep it in view.
+    for (const nextDue of await Promise.all(toAdvance.map(({ item, to }) => this.advance(item, to, now)))) {
+      // A re-key to an instant already due (downtime longer than a year): the month it falls in
+      // may be read later in this pass from an index copy that does not show it yet, so the
+      // next pass must see it. An unchanged slot needs nothing: each year's instant of it is
+      // read on its own.
       if (nextDue !== undefined && nextDue <= now) leaveBehind(pass, nextDue);
     }
   }
@@ -304,32 +352,42 @@ export class ScheduleDueOccurrences {
     entry: DueEntry,
     lookup: (key: string) => Promise<EventType | undefined>,
   ): Promise<Resolved | undefined> {
-    const target = entry.kind === 'birthday' ? birthdayTarget(entry.user) : eventTarget(entry.event);
+    const target = targetOf(entry);
     const schedule = target.schedule;
     if (!schedule) return undefined;
+    const localYear = yearAtSlot(schedule, entry.at);
+    if (localYear === undefined) return undefined;
     const user = entry.kind === 'birthday' ? entry.user : await this.deps.users.get(target.userId);
     const type = await lookup(target.typeKey);
     const correlationId = entry.kind === 'birthday' ? entry.user.lastRequestId : entry.event.lastRequestId;
-    const resolved: Resolved = { target, schedule, ...(correlationId ? { correlationId } : {}) };
+    const resolved: Resolved = {
+      target,
+      schedule,
+      at: entry.at,
+      localYear,
+      ...(correlationId ? { correlationId } : {}),
+    };
     if (!user || !type) return resolved;
     return { ...resolved, user, type, rule: ruleOf(target, user, type) };
   }
 
   private async decide(item: Resolved, now: number): Promise<Decision> {
-    const { user, type, rule, schedule } = item;
+    const { user, type, rule, schedule, at, localYear } = item;
     // The user was deleted under its event, or the type under it (a race with DELETE): nothing
     // can be sent for it any more, so it leaves the index.
     if (!user || !type || !rule) return { kind: 'drop' };
     // The instant under the type and preferences as they are now: a send time or leap policy
     // changed since the entry was written moves it (later: wait; earlier: it is due now).
-    const current = scheduledInYear(rule, localYearOf(schedule.localDate));
-    if (!current) return { kind: 'drop' };
+    const current = scheduledInYear(rule, localYear);
+    // A later year of an entry without one that year (a one-off event's anchor year is the
+    // instant that takes it out of the index, not this one): nothing to do here.
+    if (!current) return localYear > localYearOf(schedule.localDate) ? { kind: 'ignore' } : { kind: 'drop' };
     if (current.dueAt > now) return { kind: 'move', to: current };
     const input = occurrenceInput(item, user, type, current);
     const maxLatenessMs =
       type.version === 0 ? this.settings.maxLatenessMs : type.maxLatenessHours * 3_600_000;
     // Late by the entry's own instant: a type moved earlier must not turn its entries "too late".
-    const tooLate = now - Math.max(schedule.dueAt, current.dueAt) > maxLatenessMs;
+    const tooLate = now - Math.max(at, current.dueAt) > maxLatenessMs;
     const fresh = newOccurrence(input, now, tooLate);
     if (await this.deps.occurrences.create(fresh)) {
       return tooLate
@@ -376,29 +434,41 @@ export class ScheduleDueOccurrences {
   }
 
   /**
-   * Moves the entry to `to`, or (undefined) to the occurrence after the one just handled.
+   * Moves the entry to `to` (a move or a drop), or (undefined) past the occurrence just handled:
+   * nothing to write when the next one falls on the entry's slot (ADR 0009), a re-key otherwise.
    * @returns the instant the next pass must still see.
    */
-  private async advance(item: Resolved, to?: UserSchedule | null): Promise<number | undefined> {
-    const { target, schedule, rule } = item;
+  private async advance(
+    item: Resolved,
+    to: UserSchedule | null | undefined,
+    now: number,
+  ): Promise<number | undefined> {
+    const { schedule, rule, localYear } = item;
     let following: UserSchedule | null;
     if (to !== undefined) following = to;
     else if (rule) {
-      // The occurrence handled may sit on another date than the entry (a leap policy change).
-      const handled = scheduledInYear(rule, localYearOf(schedule.localDate));
-      following = scheduledAfter(rule, handled?.localDate ?? schedule.localDate);
+      // The occurrence handled may sit on another date than the anchor's (a leap policy change).
+      const handled = scheduledInYear(rule, localYear);
+      following = handled ? scheduledAfter(rule, handled.localDate) : null;
+      if (following && sameSlot(following.dueAt, schedule.dueAt)) return undefined;
     } else following = null;
-    const moved = isBirthday(target)
-      ? await this.deps.users.advanceSchedule(target.userId, target.version, following)
-      : ((await this.deps.userEvents?.advanceSchedule(
-          target.userId,
-          target.eventId,
-          target.version,
-          following,
-        )) ?? false);
+    const moved = await this.writeSchedule(item.target, following, now);
     // Not moved: the item changed since this pass read it (perhaps from a stale index copy).
-    // Keep its due instant in view, so the next pass looks again with fresh data.
-    return moved ? following?.dueAt : schedule.dueAt;
+    // Keep this instant in view, so the next pass looks again with fresh data.
+    return moved ? following?.dueAt : item.at;
+  }
+
+  /** One version-checked write of the entry's anchor and slot (`null`: out of the index). */
+  private async writeSchedule(
+    target: ScheduledTarget,
+    to: UserSchedule | null,
+    now: number,
+  ): Promise<boolean> {
+    if (isBirthday(target)) return this.deps.users.advanceSchedule(target.userId, target.version, to, now);
+    return (
+      (await this.deps.userEvents?.advanceSchedule(target.userId, target.eventId, target.version, to, now)) ??
+      false
+    );
   }
 }
 
@@ -440,6 +510,9 @@ const skippedEvent = (occurrence: Occurrence, now: number): DomainEvent => ({
     scheduledFor: new Date(occurrence.scheduledFor).toISOString(),
   },
 });
+
+const targetOf = (entry: DueEntry): ScheduledTarget =>
+  entry.kind === 'birthday' ? birthdayTarget(entry.user) : eventTarget(entry.event);
 
 const startOfUtcMonth = (ms: number): number => {
   const date = new Date(ms);
