@@ -1,10 +1,20 @@
 import type { StoredUser } from '#domain/user';
 import type { UserEvent } from '#domain/user-event';
 
-/** The scheduler's watermark: everything due before it has been handed on. */
+/**
+ * How far the scheduler has got: per shard of the slot index, the instant up to which (inclusive)
+ * every entry has been handled; `watermark` is the least of them.
+ */
+export interface SchedulerProgress {
+  watermark: number;
+  /** One mark per shard; absent on progress written before marks existed. */
+  shards?: readonly number[];
+}
+
+/** The scheduler's watermark: everything due up to it has been handed on. */
 export interface WatermarkStore {
-  get(): Promise<number | undefined>;
-  set(watermark: number, now: number): Promise<void>;
+  get(): Promise<SchedulerProgress | undefined>;
+  set(progress: SchedulerProgress, now: number): Promise<void>;
 }
 
 /** The time bucket of the watch and log indexes: the UTC month `YYYY-MM` of an instant. */

@@ -28,6 +28,7 @@ import {
   sameSlot,
   type DueEntry,
   type DueIndex,
+  type SchedulerProgress,
   type WatermarkStore,
 } from '#ports/scheduler-state';
 import type { UserEventRepository } from '#ports/user-event-repository';
@@ -123,22 +124,25 @@ interface Resolved {
   correlationId?: string;
 }
 
-/** Counts `count` items as left for a later pass, and keeps the watermark at or before `at`. */
-function leaveBehind(pass: PassState, at: number, count = 1): void {
+/**
+ * Counts `count` items of `shard` as left for a later pass, and keeps that shard's mark before
+ * `at`. A shard's mark is the last instant up to which every one of its entries has been handled
+ * (inclusive): the margin rule (seenOrNotYet) skips entries at or before it.
+ */
+function leaveBehind(pass: PassState, shard: number, at: number, count = 1): void {
   pass.pending += count;
-  pass.watermark = Math.min(pass.watermark, at);
-}
-
-/** Ends the pass early: everything from `at` on waits for the next one. */
-function stopPass(pass: PassState, at: number, count: number): void {
-  pass.stopped = true;
-  leaveBehind(pass, at, count);
+  pass.marks[shard] = Math.min(pass.marks[shard] ?? pass.now, at - 1);
 }
 
 /** What one pass has seen so far; shared by the shards it reads side by side. */
 interface PassState {
   now: number;
-  watermark: number;
+  /**
+   * Per shard, how far this pass has handled everything (see leaveBehind). Per shard, not one
+   * watermark: handled entries stay in the index (ADR 0009), so a pass stopped early must resume
+   * each shard where it stopped, or it would handle the month's earlier entries all over again.
+   */
+  marks: number[];
   due: number;
   enqueued: number;
   skipped: number;
@@ -146,8 +150,8 @@ interface PassState {
   pending: number;
   events: DomainEvent[];
   stopped: boolean;
-  /** The watermark this pass started from (undefined on the very first pass). */
-  storedWatermark: number | undefined;
+  /** The marks this pass started from, one per shard (undefined on the very first pass). */
+  storedMarks: readonly number[] | undefined;
   /** Each type read once per pass. */
   typeLookup: (key: string) => Promise<EventType | undefined>;
 }
@@ -173,10 +177,15 @@ export class ScheduleDueOccurrences {
   async run(options: PassOptions = {}): Promise<PassResult> {
     const now = this.deps.clock.now();
     const stored = await this.deps.watermarks.get();
-    const from = (stored ?? now - this.settings.initialLookbackMs) - this.settings.safetyMarginMs;
+    const shardCount = this.deps.dueIndex.shards;
+    const storedMarks = stored ? marksOf(stored, shardCount) : undefined;
+    // Each shard is re-read from a margin before its mark, against clock skew and late index copies.
+    const fromOf = (shard: number): number =>
+      (storedMarks?.[shard] ?? now - this.settings.initialLookbackMs) - this.settings.safetyMarginMs;
+    const from = Math.min(...Array.from({ length: shardCount }, (_, shard) => fromOf(shard)));
     const pass: PassState = {
       now,
-      watermark: now,
+      marks: Array.from({ length: shardCount }, () => now),
       due: 0,
       enqueued: 0,
       skipped: 0,
@@ -184,25 +193,30 @@ export class ScheduleDueOccurrences {
       pending: 0,
       events: [],
       stopped: false,
-      storedWatermark: stored,
+      storedMarks,
       typeLookup: this.catalog.lookup(),
     };
 
+    const shards = Array.from({ length: shardCount }, (_, shard) => shard);
     for (let month = startOfUtcMonth(from); month <= now && !pass.stopped; month = nextUtcMonth(month)) {
       if (options.shouldStop?.()) {
         // Out of time even before this bucket (a long gap of empty months): the next pass goes on.
-        stopPass(pass, month, 0);
+        pass.stopped = true;
+        capMarks(pass, month - 1);
         break;
       }
       // The shards of one bucket are independent partitions: read them side by side.
-      const shards = Array.from({ length: this.deps.dueIndex.shards }, (_, shard) => shard);
-      await Promise.all(shards.map((shard) => this.handleShard(month, shard, from, pass, options)));
+      await Promise.all(shards.map((shard) => this.handleShard(month, shard, fromOf(shard), pass, options)));
+      // Stopped in this month: no shard has read the months after it.
+      if (pass.stopped) capMarks(pass, nextUtcMonth(month) - 1);
     }
 
-    await this.deps.watermarks.set(pass.watermark, now);
+    const watermark = Math.min(...pass.marks);
+    await this.deps.watermarks.set({ watermark, shards: pass.marks }, now);
     if (pass.events.length > 0) await this.deps.events.publish(pass.events);
-    const { due, enqueued, skipped, rescued, pending, watermark } = pass;
-    return { due, enqueued, skipped, rescued, pending, watermark, lagMs: now - (stored ?? now) };
+    const { due, enqueued, skipped, rescued, pending } = pass;
+    const lagMs = now - (stored?.watermark ?? now);
+    return { due, enqueued, skipped, rescued, pending, watermark, lagMs };
   }
 
   private async handleShard(
@@ -213,45 +227,50 @@ export class ScheduleDueOccurrences {
     options: PassOptions,
   ): Promise<void> {
     for await (const read of this.deps.dueIndex.due(bucketStart, shard, from, pass.now)) {
-      const page = read.filter((entry) => !this.seenOrNotYet(entry, pass));
+      const page = read.filter((entry) => !this.seenOrNotYet(entry, shard, pass));
       if (this.exhausted(pass, page.length, options)) {
-        // Out of budget: everything from this bucket on waits for the next pass.
-        stopPass(pass, bucketStart, page.length);
+        // Out of budget: this shard resumes at this page (earliest first) next pass; run() caps
+        // every shard at this month's end, as no shard reads the months after it.
+        pass.stopped = true;
+        leaveBehind(pass, shard, read[0]?.at ?? bucketStart, page.length);
         return;
       }
       pass.due += page.length;
-      await this.handlePage(page, pass, options);
+      await this.handlePage(page, shard, pass, options);
     }
     if (pass.stopped) return;
     for await (const ids of this.deps.occurrences.overdue(bucketOf(bucketStart), shard, pass.now)) {
       if (this.exhausted(pass, ids.length, options)) {
-        // Same budget as due items: what is left is looked at by the next pass.
-        stopPass(pass, bucketStart, ids.length);
+        // Same budget as due items: the next pass sweeps this month again (run() caps the marks
+        // at its end, so it is in the next pass's months).
+        pass.stopped = true;
+        pass.pending += ids.length;
         return;
       }
-      await this.rescueOverdue(ids, pass, options);
+      await this.rescueOverdue(ids, shard, pass, options);
     }
   }
 
   /**
    * Entries a pass leaves alone without a request (ADR 0009):
-   * - The margin rule. Every pass re-reads `safetyMarginMs` before its watermark, and handled
+   * - The margin rule. Every pass re-reads `safetyMarginMs` before its shard's mark, and handled
    *   entries stay in the index, so each pass would find the last hour's again. An entry whose
-   *   slot is before the stored watermark, on an item last written more than the margin before
-   *   it, was visible to the pass that moved the watermark past the slot; that pass handled it,
-   *   or held the watermark at or before it (then the slot is not before the watermark). An item
+   *   slot is at or before the stored mark of its shard, on an item last written more than the
+   *   margin before that mark, was visible to the pass that moved the mark to or past the slot
+   *   (that pass read up to its now, which is at or after the mark it wrote); that pass handled
+   *   it, or held the mark before it (leaveBehind), and then the slot is after the mark. An item
    *   written later (an edit, a re-key, a late index copy) is handled as usual: the conditional
    *   create keeps that exactly-once. Items without `writtenAt` (older data) are never skipped.
    * - A slot instant before the anchor's year: the anchor is a later occurrence (the item was
    *   scheduled after this year's had passed), so nothing is due at it.
    */
-  private seenOrNotYet(entry: DueEntry, pass: PassState): boolean {
-    const { storedWatermark } = pass;
+  private seenOrNotYet(entry: DueEntry, shard: number, pass: PassState): boolean {
+    const mark = pass.storedMarks?.[shard];
     if (
-      storedWatermark !== undefined &&
+      mark !== undefined &&
       entry.writtenAt !== undefined &&
-      entry.at < storedWatermark &&
-      entry.writtenAt < storedWatermark - this.settings.safetyMarginMs
+      entry.at <= mark &&
+      entry.writtenAt < mark - this.settings.safetyMarginMs
     ) {
       return true;
     }
@@ -276,7 +295,12 @@ export class ScheduleDueOccurrences {
    * message is gone (SQS retention, a redrive after repeated crashes, a purged queue). The queue
    * is not the record of pending work, the table is: send them again.
    */
-  private async rescueOverdue(ids: readonly string[], pass: PassState, options: PassOptions): Promise<void> {
+  private async rescueOverdue(
+    ids: readonly string[],
+    shard: number,
+    pass: PassState,
+    options: PassOptions,
+  ): Promise<void> {
     const { now } = pass;
     const found = await Promise.all(ids.map((id) => this.deps.occurrences.get(id)));
     const candidates: Occurrence[] = [];
@@ -285,7 +309,7 @@ export class ScheduleDueOccurrences {
       if (occurrence?.watchAt === undefined || occurrence.watchAt > now) continue;
       if (occurrence.status === 'sending' && (occurrence.leaseUntil ?? 0) > now) {
         // An attempt is in flight: look again next pass.
-        leaveBehind(pass, occurrence.watchAt);
+        leaveBehind(pass, shard, occurrence.watchAt);
         continue;
       }
       candidates.push(markReenqueued(occurrence, now, true));
@@ -304,7 +328,12 @@ export class ScheduleDueOccurrences {
     }
   }
 
-  private async handlePage(page: readonly DueEntry[], pass: PassState, options: PassOptions): Promise<void> {
+  private async handlePage(
+    page: readonly DueEntry[],
+    shard: number,
+    pass: PassState,
+    options: PassOptions,
+  ): Promise<void> {
     const { now } = pass;
     const lookup = pass.typeLookup;
     const resolved = (await Promise.all(page.map((entry) => this.resolve(entry, lookup)))).filter(
@@ -325,13 +354,13 @@ export class ScheduleDueOccurrences {
         }
       } else if (decision.kind === 'move') toAdvance.push({ item, to: decision.to });
       else if (decision.kind === 'drop') toAdvance.push({ item, to: null });
-      else if (decision.kind === 'leave') leaveBehind(pass, item.at);
+      else if (decision.kind === 'leave') leaveBehind(pass, shard, item.at);
     });
     const unsent = new Set(
       (await this.deps.queue.enqueue(toSend.map((entry) => entry.message))).map((m) => m.occurrenceId),
     );
     for (const { item, message } of toSend) {
-      if (unsent.has(message.occurrenceId)) leaveBehind(pass, item.at);
+      if (unsent.has(message.occurrenceId)) leaveBehind(pass, shard, item.at);
       else {
         pass.enqueued += 1;
         options.onEnqueued?.(message);
@@ -343,7 +372,7 @@ export class ScheduleDueOccurrences {
       // may be read later in this pass from an index copy that does not show it yet, so the
       // next pass must see it. An unchanged slot needs nothing: each year's instant of it is
       // read on its own.
-      if (nextDue !== undefined && nextDue <= now) leaveBehind(pass, nextDue);
+      if (nextDue !== undefined && nextDue <= now) leaveBehind(pass, shard, nextDue);
     }
   }
 
@@ -425,12 +454,13 @@ export class ScheduleDueOccurrences {
     }
     // Queued by a pass that may still be working on it: leave it to that pass for a while.
     if (now - existing.enqueuedAt < this.settings.claimLeaseMs) return { kind: 'leave' };
-    // That pass died before the item was moved on: hand it to the queue again (the worker
-    // ignores duplicates) unless a worker already has it, in which case just move on.
-    if (existing.status !== 'queued') return { kind: 'advance' };
-    return (await this.deps.occurrences.save(markReenqueued(existing, now)))
-      ? { kind: 'send', message: messageOf(existing) }
-      : { kind: 'leave' };
+    // Handled. Entries stay in the slot index after they are handled (ADR 0009), so a pass finds
+    // handled ones again whenever the watermark was held before them (a budget stop, another
+    // entry left behind, a recent edit): nothing tells a message the queue accepted from one a
+    // dead pass never sent, and sending again each time would flood the queue. The watch index
+    // is the record: an occurrence whose message never arrived is found past its `watchAt`
+    // (WATCH_GRACE_MS after creation) and sent again (rescueOverdue).
+    return { kind: 'advance' };
   }
 
   /**
@@ -510,6 +540,20 @@ const skippedEvent = (occurrence: Occurrence, now: number): DomainEvent => ({
     scheduledFor: new Date(occurrence.scheduledFor).toISOString(),
   },
 });
+
+/** Holds every shard at or before `at` (no shard has read past it). */
+function capMarks(pass: PassState, at: number): void {
+  pass.marks = pass.marks.map((mark) => Math.min(mark, at));
+}
+
+/**
+ * The stored marks, one per shard. A watermark without them (written before they existed), or
+ * with another shard count (DUE_SHARDS changed), stands for every shard: it is their minimum.
+ */
+function marksOf(stored: SchedulerProgress, shards: number): number[] {
+  const marks = stored.shards;
+  return marks?.length === shards ? [...marks] : Array.from({ length: shards }, () => stored.watermark);
+}
 
 const targetOf = (entry: DueEntry): ScheduledTarget =>
   entry.kind === 'birthday' ? birthdayTarget(entry.user) : eventTarget(entry.event);

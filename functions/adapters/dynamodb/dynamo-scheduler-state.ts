@@ -1,5 +1,11 @@
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { slotOf, type DueEntry, type DueIndex, type WatermarkStore } from '#ports/scheduler-state';
+import {
+  slotOf,
+  type DueEntry,
+  type DueIndex,
+  type SchedulerProgress,
+  type WatermarkStore,
+} from '#ports/scheduler-state';
 import { USER_EVENT_ENTITY, userEventFromItem } from './dynamo-user-event-repository';
 import { userFromItem } from './dynamo-user-repository';
 import { queryPages } from './query-pages';
@@ -14,18 +20,30 @@ interface Options {
 export class DynamoWatermarkStore implements WatermarkStore {
   constructor(private readonly options: Options) {}
 
-  async get(): Promise<number | undefined> {
+  async get(): Promise<SchedulerProgress | undefined> {
     const { Item } = await this.options.client.send(
       new GetCommand({ TableName: this.options.tableName, Key: keys.watermark(), ConsistentRead: true }),
     );
-    return typeof Item?.watermark === 'number' ? Item.watermark : undefined;
+    if (typeof Item?.watermark !== 'number') return undefined;
+    const shards: unknown = Item.shardMarks;
+    const marks =
+      Array.isArray(shards) && shards.every((mark): mark is number => typeof mark === 'number')
+        ? shards
+        : undefined;
+    return { watermark: Item.watermark, ...(marks ? { shards: marks } : {}) };
   }
 
-  async set(watermark: number, now: number): Promise<void> {
+  async set(progress: SchedulerProgress, now: number): Promise<void> {
     await this.options.client.send(
       new PutCommand({
         TableName: this.options.tableName,
-        Item: { ...keys.watermark(), entity: 'watermark', watermark, updatedAt: now },
+        Item: {
+          ...keys.watermark(),
+          entity: 'watermark',
+          watermark: progress.watermark,
+          ...(progress.shards ? { shardMarks: [...progress.shards] } : {}),
+          updatedAt: now,
+        },
       }),
     );
   }
