@@ -11,6 +11,7 @@ import {
   birthdayTarget,
   eventTarget,
   MAX_EVENTS_PER_USER,
+  ruleOf,
   targetFingerprint,
   templateValuesOf,
   type ScheduledTarget,
@@ -22,7 +23,7 @@ import type { OccurrenceRepository } from '#ports/occurrence-repository';
 import type { UserEventRepository } from '#ports/user-event-repository';
 import type { UserRepository } from '#ports/user-repository';
 import { EventModelError, invalidField } from './event-model-errors';
-import { freshSchedule } from './event-schedule';
+import { freshSchedule, shownSchedule } from './event-schedule';
 import type { EventTypeCatalog } from './event-type-catalog';
 
 /** Earliest accepted event year, as for birthdays: older dates are typos. */
@@ -74,14 +75,29 @@ export class ManageUserEvents {
   async list(userId: string): Promise<UserEventView[]> {
     const user = await this.user(userId);
     const events = await this.deps.userEvents.listByUser(userId);
-    return [birthdayView(user), ...events.map(eventView)];
+    const now = this.deps.clock.now();
+    return Promise.all([
+      this.shown(birthdayView(user), user, now),
+      ...events.map((event) => this.shown(eventView(event), user, now)),
+    ]);
   }
 
   /** @throws NotFoundError */
   async get(userId: string, eventId: string): Promise<UserEventView> {
     const user = await this.user(userId);
-    if (eventId === BIRTHDAY_EVENT_ID) return birthdayView(user);
-    return eventView(await this.event(userId, eventId));
+    const now = this.deps.clock.now();
+    if (eventId === BIRTHDAY_EVENT_ID) return this.shown(birthdayView(user), user, now);
+    return this.shown(eventView(await this.event(userId, eventId)), user, now);
+  }
+
+  /**
+   * The view with the schedule the API shows (shownSchedule): a stored anchor may be a year the
+   * scheduler has handled already (ADR 0009).
+   */
+  private async shown(view: UserEventView, user: StoredUser, now: number): Promise<UserEventView> {
+    const type = await this.deps.catalog.get(view.type);
+    const rule = type ? ruleOf({ date: view.date }, user, type) : undefined;
+    return { ...view, schedule: shownSchedule(view.schedule, rule, now) };
   }
 
   /** @throws NotFoundError (user), EventModelError (type, date, too many events) */
