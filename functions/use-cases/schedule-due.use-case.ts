@@ -55,7 +55,7 @@ export const DEFAULT_SCHEDULER_SETTINGS: SchedulerSettings = {
   initialLookbackMs: 48 * 3_600_000,
   maxItemsPerPass: 20_000,
   // An hour: an index copy that shows up late near a month's end is still read from its bucket.
-  // It is also what the margin rule (skipSeen) counts on: an item last written more than this
+  // It is also what the margin rule (seenOrNotYet) counts on: an item last written more than this
   // before the watermark was visible to the pass that moved the watermark past its slot.
   safetyMarginMs: 3_600_000,
 };
@@ -100,6 +100,7 @@ export interface PassOptions {
 /** What to do with one due item after its occurrence has been looked at. */
 type Decision =
   | { kind: 'send'; message: NotificationMessage }
+  /** Handled (sent, final, skipped): past it, with a write only if the slot moves (ADR 0009). */
   | { kind: 'advance'; event?: DomainEvent }
   | { kind: 'leave' }
   /** Not due after all: its type or the user's send time moved it later (ADR 0006). */
@@ -162,8 +163,8 @@ interface PassState {
  * two passes cannot both claim it, and a date is never sent twice), hand the claimed ones to the
  * queue. An item stays in the index after it is handled: its slot stands for next year's
  * occurrence too, and is only re-keyed when next year's falls elsewhere. A pass may die at any
- * line: an item is only re-keyed after its message was accepted, and an occurrence created by a
- * dead pass is re-sent once its claim lease has run out.
+ * line: an item is only re-keyed after its message was accepted, and an occurrence whose message
+ * a dead pass never sent is sent by the watch index (rescueOverdue) once its `watchAt` passes.
  */
 export class ScheduleDueOccurrences {
   private readonly settings: SchedulerSettings;
@@ -208,7 +209,7 @@ export class ScheduleDueOccurrences {
       // The shards of one bucket are independent partitions: read them side by side.
       await Promise.all(shards.map((shard) => this.handleShard(month, shard, fromOf(shard), pass, options)));
       // Stopped in this month: no shard has read the months after it.
-      if (pass.stopped) capMarks(pass, nextUtcMonth(month) - 1);
+      if (hasStopped(pass)) capMarks(pass, nextUtcMonth(month) - 1);
     }
 
     const watermark = Math.min(...pass.marks);
@@ -540,6 +541,9 @@ const skippedEvent = (occurrence: Occurrence, now: number): DomainEvent => ({
     scheduledFor: new Date(occurrence.scheduledFor).toISOString(),
   },
 });
+
+/** Read through a call: the shards set it while run() awaits them, which narrowing cannot see. */
+const hasStopped = (pass: PassState): boolean => pass.stopped;
 
 /** Holds every shard at or before `at` (no shard has read past it). */
 function capMarks(pass: PassState, at: number): void {

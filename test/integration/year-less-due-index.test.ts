@@ -19,7 +19,6 @@ import { ScheduleDueOccurrences, type PassResult } from '#use-cases/schedule-due
 import { startTestTable, type TestTable } from '../support/dynamodb';
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-const MINUTE = 60_000;
 const SHARDS = 8;
 
 /**
