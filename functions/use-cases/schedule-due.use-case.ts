@@ -61,7 +61,7 @@ export const DEFAULT_SCHEDULER_SETTINGS: SchedulerSettings = {
 };
 
 export interface PassResult {
-  /** Due items found in this pass (not counting those an earlier pass has handled: skipSeen). */
+  /** Due items found in this pass (not counting those an earlier pass has handled: seenOrNotYet). */
   due: number;
   /** Messages handed to the queue. */
   enqueued: number;
