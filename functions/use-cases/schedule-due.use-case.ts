@@ -119,6 +119,8 @@ interface Resolved {
   at: number;
   /** The local year the entry stands for at `at` (yearAtSlot). */
   localYear: number;
+  /** When the item was last written (DueEntry.writtenAt). */
+  writtenAt?: number;
   user?: StoredUser;
   type?: EventType;
   rule?: EventRule;
@@ -395,6 +397,7 @@ export class ScheduleDueOccurrences {
       schedule,
       at: entry.at,
       localYear,
+      ...(entry.writtenAt === undefined ? {} : { writtenAt: entry.writtenAt }),
       ...(correlationId ? { correlationId } : {}),
     };
     if (!user || !type) return resolved;
@@ -426,7 +429,7 @@ export class ScheduleDueOccurrences {
     }
     const existing = await this.deps.occurrences.get(input.occurrenceId);
     if (!existing) return { kind: 'leave' };
-    return this.decideExisting(existing, input, now, tooLate);
+    return this.decideExisting(existing, input, now, tooLate, item.writtenAt);
   }
 
   /** The occurrence exists already: a concurrent or dead pass, or this local date came round again. */
@@ -435,11 +438,25 @@ export class ScheduleDueOccurrences {
     input: NewOccurrence,
     now: number,
     tooLate: boolean,
+    writtenAt: number | undefined,
   ): Promise<Decision> {
     // Delivered, failed or skipped: at most one per user, event and local date.
     if (FINAL_STATUSES.has(existing.status)) return { kind: 'advance' };
     // An admin said no to this one: it stays cancelled whatever comes round again.
     if (existing.status === 'cancelled' && existing.statusReason === CANCELLED_BY_ADMIN) {
+      return { kind: 'advance' };
+    }
+    // Cancelled under the item as it is: nothing was written to it since the cancel (an opt-out,
+    // a disabled type). Entries stay in the index (ADR 0009) and a recently written one is read
+    // again by the passes of the next hour: starting it afresh each time would only have it
+    // cancelled again. A write after the cancel (an edit, the worker's rewind, which shares the
+    // cancel's instant) may have made it sendable: it starts afresh below.
+    if (
+      existing.status === 'cancelled' &&
+      existing.fingerprint === input.fingerprint &&
+      writtenAt !== undefined &&
+      existing.updatedAt > writtenAt
+    ) {
       return { kind: 'advance' };
     }
     // Cancelled, or built from a schedule the user no longer has (its zone changed while it was

@@ -9,6 +9,7 @@ import { DynamoDueIndex, DynamoWatermarkStore } from '#adapters/dynamodb/dynamo-
 import { DynamoUserRepository } from '#adapters/dynamodb/dynamo-user-repository';
 import { EventBridgePublisher } from '#adapters/eventbridge/eventbridge-publisher';
 import { SqsNotificationQueue } from '#adapters/sqs/sqs-notification-queue';
+import { cancel } from '#domain/occurrence';
 import { occurrenceId } from '#domain/occurrence-id';
 import type { StoredUser } from '#domain/user';
 import { dynamoClients } from '#local/embedded-dynamodb';
@@ -213,6 +214,23 @@ describe('the year-less due index: a scheduler pass over the years', () => {
     expect(await passAt('2027-04-02T10:01:00Z')).toMatchObject({ due: 0, enqueued: 0, rescued: 0 });
     expect(requests.get('PutItemCommand')).toBe(1);
     expect(await queuedCount()).toBe(2);
+  });
+
+  it('given an occurrence the worker cancelled (an opt-out), when the passes of the next hour re-read its recently written entry, then none starts it afresh', async () => {
+    clock.set(Date.parse('2027-04-02T08:50:00Z'));
+    const user = await create('1990-04-02', 'UTC'); // written within the margin of its instant
+    expect(await passAt('2027-04-02T09:00:00Z')).toMatchObject({ enqueued: 1 });
+    clock.set(Date.parse('2027-04-02T09:00:30Z'));
+    const queued = (await occurrenceOf(user, '2027-04-02'))!;
+    expect(await occurrences().save(cancel(queued, clock.now(), 'user opted out'))).toBe(true);
+    for (const instant of ['2027-04-02T09:02:00Z', '2027-04-02T09:30:00Z']) {
+      expect(await passAt(instant)).toMatchObject({ due: 1, enqueued: 0 });
+    }
+    expect(await occurrenceOf(user, '2027-04-02')).toMatchObject({
+      status: 'cancelled',
+      version: queued.version + 1,
+    });
+    expect(await queuedCount()).toBe(1);
   });
 
   it('given three passes at once on next year’s instant, then every user is enqueued exactly once', async () => {
