@@ -40,7 +40,7 @@ export interface SchedulerSettings {
   maxLatenessMs: number;
   /** How long an occurrence another pass just created is left to that pass. */
   claimLeaseMs: number;
-  /** Where the very first pass starts looking, before now. */
+  /** Where the very first pass starts looking, before now (from the start of that UTC month). */
   initialLookbackMs: number;
   /** Due items one pass handles at most; the rest waits for the next pass (watermark stays). */
   maxItemsPerPass: number;
@@ -182,9 +182,15 @@ export class ScheduleDueOccurrences {
     const stored = await this.deps.watermarks.get();
     const shardCount = this.deps.dueIndex.shards;
     const storedMarks = stored ? marksOf(stored, shardCount) : undefined;
-    // Each shard is re-read from a margin before its mark, against clock skew and late index copies.
-    const fromOf = (shard: number): number =>
-      (storedMarks?.[shard] ?? now - this.settings.initialLookbackMs) - this.settings.safetyMarginMs;
+    // Each shard is re-read from a margin before its mark, against clock skew and late index
+    // copies. The very first pass reads from the start of the month its lookback reaches, as the
+    // month buckets of the index before ADR 0009 had it read: whatever was scheduled in that
+    // month and never handled (the API ran before any pass did) is found, late or not.
+    const firstFrom = startOfUtcMonth(now - this.settings.initialLookbackMs - this.settings.safetyMarginMs);
+    const fromOf = (shard: number): number => {
+      const mark = storedMarks?.[shard];
+      return mark === undefined ? firstFrom : mark - this.settings.safetyMarginMs;
+    };
     const from = Math.min(...Array.from({ length: shardCount }, (_, shard) => fromOf(shard)));
     const pass: PassState = {
       now,
