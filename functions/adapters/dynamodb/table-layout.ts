@@ -36,7 +36,7 @@ export const WRITTEN_AT = 'writtenAt';
 /**
  * Keys only: users, event types, the events of a type, API keys, circuits and replay jobs by
  * partition (`listPk`) in `listSk` order. Readers fetch the items by key (`listIndexPage`), so
- * updates that keep the list keys (the yearly advance of every user) do not write the index.
+ * updates that keep the list keys (a user's re-key, a circuit's state) do not write the index.
  */
 export const LIST_INDEX = { name: 'list-index', partition: 'listPk', sort: 'listSk' } as const;
 /**
