@@ -95,9 +95,18 @@ export class ManageUserEvents {
    * scheduler has handled already (ADR 0009).
    */
   private async shown(view: UserEventView, user: StoredUser, now: number): Promise<UserEventView> {
-    const type = await this.deps.catalog.get(view.type);
-    const rule = type ? ruleOf({ date: view.date }, user, type) : undefined;
-    return { ...view, schedule: shownSchedule(view.schedule, rule, now) };
+    const target = { typeKey: view.type, date: view.date, schedule: view.schedule };
+    return { ...view, schedule: await this.shownScheduleOf(target, user, now) };
+  }
+
+  /** The next occurrence of a target as the API shows it (shownSchedule): not a past anchor. */
+  private async shownScheduleOf(
+    target: Pick<ScheduledTarget, 'typeKey' | 'date' | 'schedule'>,
+    user: StoredUser,
+    now: number,
+  ): Promise<UserSchedule | null> {
+    const type = await this.deps.catalog.get(target.typeKey);
+    return shownSchedule(target.schedule, type ? ruleOf(target, user, type) : undefined, now);
   }
 
   /** @throws NotFoundError (user), EventModelError (type, date, too many events) */
@@ -192,7 +201,8 @@ export class ManageUserEvents {
         occurrenceId: occurrenceId(userId, target.eventId, `manual:${requestId}`),
         userId,
         eventKey: type.key,
-        localDate: target.schedule?.localDate ?? localDateOf(now, user.timezone),
+        localDate:
+          (await this.shownScheduleOf(target, user, now))?.localDate ?? localDateOf(now, user.timezone),
         timezone: user.timezone,
         scheduledFor: now,
         fingerprint: targetFingerprint(target, user, type),
@@ -240,8 +250,11 @@ export class ManageUserEvents {
       if (!event) throw invalidField('eventId', 'the user has no event with this id');
       target = eventTarget(event);
     }
+    const now = this.deps.clock.now();
     const localDate =
-      input.date ?? target.schedule?.localDate ?? localDateOf(this.deps.clock.now(), user.timezone);
+      input.date ??
+      (await this.shownScheduleOf(target, user, now))?.localDate ??
+      localDateOf(now, user.timezone);
     const values = templateValuesOf(user, target, localDate);
     return { message: renderTemplate(template, values), localDate, template, values };
   }

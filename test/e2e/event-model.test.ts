@@ -471,6 +471,26 @@ describe('event types, user events and preferences through the local runtime', (
     }
   });
 
+  it('given an anchor left in a past year (year-less index), then the view, a preview and a manual send name the next date', async () => {
+    await start('2027-06-01T00:00:00Z');
+    const user = await createUser('1990-06-15', 'UTC', 'Ada');
+    const event = await addEvent(user.id, 'anniversary', '2019-07-01');
+    receiver.replyWith({ status: 204 });
+    // Past 2027's and 2028's: the passes handle them and write nothing, so the anchor stays 2027's.
+    await service.setClock('2028-08-01T00:00:00Z');
+    const shown = await service.api('GET', `/v1/users/${user.id}/events/${event.id}`);
+    expect((shown.body as EventBody).nextNotificationLocalDate).toBe('2029-07-01');
+    const preview = await service.api('POST', '/v1/event-types/anniversary/preview', {
+      userId: user.id,
+      eventId: event.id,
+      template: '{{years}} years on {{date}}',
+    });
+    expect(preview.body).toMatchObject({ message: '10 years on 2029-07-01', localDate: '2029-07-01' });
+    const sent = await service.api('POST', `/v1/users/${user.id}/events/${event.id}/send`);
+    expect(sent.status).toBe(202);
+    expect(sent.body).toMatchObject({ localDate: '2029-07-01' });
+  });
+
   it('given a preview request, then the template is rendered for the user without sending anything', async () => {
     await start('2027-06-01T00:00:00Z');
     const user = await createUser('1990-06-15', 'UTC', 'Ada');
