@@ -9,6 +9,8 @@ export interface SchedulerProgress {
   watermark: number;
   /** One mark per shard; absent on progress written before marks existed. */
   shards?: readonly number[];
+  /** The now of the pass that wrote it (as read back; ignored on write, which takes `now`). */
+  passedAt?: number;
 }
 
 /** The scheduler's watermark: everything due up to it has been handed on. */

@@ -147,6 +147,12 @@ interface PassState {
    */
   marks: number[];
   due: number;
+  /**
+   * Due items counted against `maxItemsPerPass`: not those an earlier pass may have handled
+   * (earlierLook: one batched read per 100), or a pass stopped amid a burst due at one instant
+   * would spend its successor's budget on the same entries again, and the next, for ever.
+   */
+  charged: number;
   enqueued: number;
   skipped: number;
   rescued: number;
@@ -155,6 +161,8 @@ interface PassState {
   stopped: boolean;
   /** The marks this pass started from, one per shard (undefined on the very first pass). */
   storedMarks: readonly number[] | undefined;
+  /** The now of the pass before (undefined when unknown): see earlierLook. */
+  previousPassAt: number | undefined;
   /** Each type read once per pass. */
   typeLookup: (key: string) => Promise<EventType | undefined>;
 }
@@ -196,6 +204,7 @@ export class ScheduleDueOccurrences {
       now,
       marks: Array.from({ length: shardCount }, () => now),
       due: 0,
+      charged: 0,
       enqueued: 0,
       skipped: 0,
       rescued: 0,
@@ -203,6 +212,7 @@ export class ScheduleDueOccurrences {
       events: [],
       stopped: false,
       storedMarks,
+      previousPassAt: stored?.passedAt,
       typeLookup: this.catalog.lookup(),
     };
 
@@ -237,7 +247,8 @@ export class ScheduleDueOccurrences {
   ): Promise<void> {
     for await (const read of this.deps.dueIndex.due(bucketStart, shard, from, pass.now)) {
       const page = read.filter((entry) => !this.seenOrNotYet(entry, shard, pass));
-      if (this.exhausted(pass, page.length, options)) {
+      const charged = page.filter((entry) => !mayBeHandled(entry.at, pass)).length;
+      if (this.exhausted(pass, charged, options)) {
         // Out of budget: this shard resumes at this page (earliest first) next pass; run() caps
         // every shard at this month's end, as no shard reads the months after it.
         pass.stopped = true;
@@ -245,6 +256,7 @@ export class ScheduleDueOccurrences {
         return;
       }
       pass.due += page.length;
+      pass.charged += charged;
       await this.handlePage(page, shard, pass, options);
     }
     if (pass.stopped) return;
@@ -294,7 +306,7 @@ export class ScheduleDueOccurrences {
   private exhausted(pass: PassState, more: number, options: PassOptions): boolean {
     return (
       pass.stopped ||
-      pass.due + pass.rescued + more > this.settings.maxItemsPerPass ||
+      pass.charged + pass.rescued + more > this.settings.maxItemsPerPass ||
       options.shouldStop?.() === true
     );
   }
@@ -348,7 +360,8 @@ export class ScheduleDueOccurrences {
     const resolved = (await Promise.all(page.map((entry) => this.resolve(entry, lookup)))).filter(
       (item): item is Resolved => item !== undefined,
     );
-    const decisions = await Promise.all(resolved.map((item) => this.decide(item, now)));
+    const known = await this.earlierLook(resolved, pass);
+    const decisions = await Promise.all(resolved.map((item) => this.decide(item, now, known)));
     const toSend: { item: Resolved; message: NotificationMessage }[] = [];
     const toAdvance: { item: Resolved; to?: UserSchedule | null }[] = [];
     decisions.forEach((decision, index) => {
@@ -410,7 +423,29 @@ export class ScheduleDueOccurrences {
     return { ...resolved, user, type, rule: ruleOf(target, user, type) };
   }
 
-  private async decide(item: Resolved, now: number): Promise<Decision> {
+  /**
+   * The occurrences, already there, of entries an earlier pass may have handled: those due by
+   * the time the pass before this one ran. Entries stay in the index (ADR 0009), so a pass finds
+   * handled ones again when a mark was held before them (a stopped pass: a whole burst due at
+   * one instant, a left entry) or they were written within the margin. One strongly consistent
+   * BatchGetItem per 100 of them, instead of a refused conditional create and a read each (which
+   * could make a stopped pass's successor spend its time on the same entries, and stop again).
+   * New entries (due since the pass before) go straight to the conditional create.
+   */
+  private async earlierLook(items: readonly Resolved[], pass: PassState): Promise<Map<string, Occurrence>> {
+    const ids = items.flatMap((item) => {
+      if (!mayBeHandled(item.at, pass) || !item.rule) return [];
+      const current = scheduledInYear(item.rule, item.localYear);
+      return current && current.dueAt <= pass.now ? [occurrenceIdOf(item.target, current.localDate)] : [];
+    });
+    return ids.length === 0 ? new Map() : this.deps.occurrences.getMany(ids);
+  }
+
+  private async decide(
+    item: Resolved,
+    now: number,
+    known: ReadonlyMap<string, Occurrence>,
+  ): Promise<Decision> {
     const { user, type, rule, schedule, at, localYear } = item;
     // The user was deleted under its event, or the type under it (a race with DELETE): nothing
     // can be sent for it any more, so it leaves the index.
@@ -427,6 +462,8 @@ export class ScheduleDueOccurrences {
       type.version === 0 ? this.settings.maxLatenessMs : type.maxLatenessHours * 3_600_000;
     // Late by the entry's own instant: a type moved earlier must not turn its entries "too late".
     const tooLate = now - Math.max(at, current.dueAt) > maxLatenessMs;
+    const there = known.get(input.occurrenceId);
+    if (there) return this.decideExisting(there, input, now, tooLate, item.writtenAt);
     const fresh = newOccurrence(input, now, tooLate);
     if (await this.deps.occurrences.create(fresh)) {
       return tooLate
@@ -564,6 +601,10 @@ const skippedEvent = (occurrence: Occurrence, now: number): DomainEvent => ({
     scheduledFor: new Date(occurrence.scheduledFor).toISOString(),
   },
 });
+
+/** Whether a pass before this one may have handled an entry due at `at`: it was due by then. */
+const mayBeHandled = (at: number, pass: PassState): boolean =>
+  pass.previousPassAt !== undefined && at <= pass.previousPassAt;
 
 /** Read through a call: the shards set it while run() awaits them, which narrowing cannot see. */
 const hasStopped = (pass: PassState): boolean => pass.stopped;

@@ -16,7 +16,11 @@ import { dynamoClients } from '#local/embedded-dynamodb';
 import { startEventBridgeRecorder } from '#local/eventbridge-recorder';
 import { startSqsServer, type SqsServer } from '#local/sqs/sqs-server';
 import { ManageUsers } from '#use-cases/manage-users.use-case';
-import { ScheduleDueOccurrences, type PassResult } from '#use-cases/schedule-due.use-case';
+import {
+  ScheduleDueOccurrences,
+  type PassResult,
+  type SchedulerSettings,
+} from '#use-cases/schedule-due.use-case';
 import { startTestTable, type TestTable } from '../support/dynamodb';
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -74,10 +78,16 @@ describe('the year-less due index: a scheduler pass over the years', () => {
     new DynamoUserRepository({ client: doc, tableName: table.tableName, dueShards: SHARDS });
   const occurrences = (doc: DynamoDBDocumentClient = table.doc) =>
     new DynamoOccurrenceRepository({ client: doc, tableName: table.tableName, watchShards: SHARDS });
-  const scheduler = () =>
+  const scheduler = (settings: Partial<SchedulerSettings> = {}, pageSize?: number) =>
     new ScheduleDueOccurrences({
       clock,
-      dueIndex: new DynamoDueIndex({ client: counted.doc, tableName: table.tableName, shards: SHARDS }),
+      settings,
+      dueIndex: new DynamoDueIndex({
+        client: counted.doc,
+        tableName: table.tableName,
+        shards: SHARDS,
+        ...(pageSize === undefined ? {} : { pageSize }),
+      }),
       watermarks: new DynamoWatermarkStore({ client: counted.doc, tableName: table.tableName }),
       users: users(counted.doc),
       occurrences: occurrences(counted.doc),
@@ -207,7 +217,9 @@ describe('the year-less due index: a scheduler pass over the years', () => {
     expect(await passAt('2027-04-02T09:00:00Z')).toMatchObject({ due: 1, enqueued: 1 });
     // Written within the margin: re-read and looked at (the conditional create says "handled").
     expect(await passAt('2027-04-02T09:02:00Z')).toMatchObject({ due: 1, enqueued: 0, pending: 0 });
-    expect(requests.get('PutItemCommand')).toBe(1 + 1); // the refused create, the watermark
+    // One batched read of the occurrence (it may have been handled: due before the last pass).
+    expect(requests.get('BatchGetItemCommand')).toBe(1);
+    expect(requests.get('PutItemCommand')).toBe(1); // the watermark
     // Once the edit is older than the margin behind the stored watermark, it costs nothing again.
     // (No worker here: the watch index finds the occurrence still queued and sends it again.)
     expect(await passAt('2027-04-02T10:00:00Z')).toMatchObject({ due: 1, enqueued: 0, rescued: 1 });
@@ -231,6 +243,28 @@ describe('the year-less due index: a scheduler pass over the years', () => {
       version: queued.version + 1,
     });
     expect(await queuedCount()).toBe(1);
+  });
+
+  it('given a pass stopped by its budget amid many entries due at one instant, then the next passes neither re-create nor re-send the ones it handled', async () => {
+    const names = Array.from({ length: 24 }, (_, index) => `U${index}`);
+    for (const name of names) await create('1990-04-02', 'UTC', name);
+    const run = () => scheduler({ maxItemsPerPass: 7 }, 2).run();
+    clock.set(Date.parse('2027-04-02T09:00:00Z'));
+    requests.clear();
+    let enqueued = (await run()).enqueued;
+    expect(enqueued).toBeLessThan(24);
+    let refusedOrRepeated = 0;
+    for (let pass = 0; pass < 20 && enqueued < 24; pass += 1) {
+      clock.advance(61_000);
+      requests.clear();
+      const result = await run();
+      enqueued += result.enqueued;
+      // Every PutItem is a new occurrence or the watermark: none is a refused create.
+      refusedOrRepeated += (requests.get('PutItemCommand') ?? 0) - result.enqueued - 1;
+    }
+    expect(enqueued).toBe(24);
+    expect(refusedOrRepeated).toBe(0);
+    expect(await queuedCount()).toBe(24);
   });
 
   it('given three passes at once on next year’s instant, then every user is enqueued exactly once', async () => {

@@ -13,8 +13,8 @@ const MAX_BACKOFF_MS = 1_000;
 /**
  * The items of `keys` that exist, in the order of `keys` (BatchGetItem answers in any order):
  * 100 keys per request, UnprocessedKeys retried with exponential backoff. Keys whose item is gone
- * (deleted after an index listed it) are left out. Eventually consistent, like the index read
- * that produced the keys: half the read units of a strongly consistent read.
+ * (deleted after an index listed it) are left out. Eventually consistent unless asked, like the
+ * index read that produced the keys: half the read units of a strongly consistent read.
  *
  * @example
  * const users = await batchGetInOrder(client, 'occasions', [keys.user('a'), keys.user('b')]);
@@ -23,6 +23,7 @@ export async function batchGetInOrder(
   client: DynamoDBDocumentClient,
   tableName: string,
   keys: readonly TableKey[],
+  options: { consistent?: boolean } = {},
 ): Promise<Record<string, unknown>[]> {
   const found = new Map<string, Record<string, unknown>>();
   for (let start = 0; start < keys.length; start += MAX_KEYS_PER_REQUEST) {
@@ -36,7 +37,11 @@ export async function batchGetInOrder(
       if (round >= MAX_ROUNDS) throw new Error('BatchGetItem kept leaving keys unprocessed');
       if (round > 0) await sleep(Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** (round - 1)));
       const { Responses, UnprocessedKeys } = await client.send(
-        new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending } } }),
+        new BatchGetCommand({
+          RequestItems: {
+            [tableName]: { Keys: pending, ...(options.consistent ? { ConsistentRead: true } : {}) },
+          },
+        }),
       );
       for (const item of Responses?.[tableName] ?? []) found.set(identityOf(item), item);
       pending = UnprocessedKeys?.[tableName]?.Keys ?? [];

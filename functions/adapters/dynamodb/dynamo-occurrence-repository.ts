@@ -2,6 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { keptAttemptRecord, type AttemptRecord, type Occurrence } from '#domain/occurrence';
 import type { OccurrenceRepository } from '#ports/occurrence-repository';
+import { batchGetInOrder } from './batch-get';
 import { queryPages } from './query-pages';
 import { bucketOf } from '#ports/scheduler-state';
 import {
@@ -50,6 +51,16 @@ export class DynamoOccurrenceRepository implements OccurrenceRepository {
       }),
     );
     return Item ? fromItem(Item) : undefined;
+  }
+
+  async getMany(occurrenceIds: readonly string[]): Promise<Map<string, Occurrence>> {
+    const items = await batchGetInOrder(
+      this.options.client,
+      this.options.tableName,
+      occurrenceIds.map((id) => keys.occurrence(id)),
+      { consistent: true },
+    );
+    return new Map(items.map((item) => fromItem(item)).map((found) => [found.occurrenceId, found]));
   }
 
   async save(occurrence: Occurrence): Promise<boolean> {

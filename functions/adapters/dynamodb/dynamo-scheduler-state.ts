@@ -30,7 +30,8 @@ export class DynamoWatermarkStore implements WatermarkStore {
       Array.isArray(shards) && shards.every((mark): mark is number => typeof mark === 'number')
         ? shards
         : undefined;
-    return { watermark: Item.watermark, ...(marks ? { shards: marks } : {}) };
+    const passedAt = typeof Item.updatedAt === 'number' ? { passedAt: Item.updatedAt } : {};
+    return { watermark: Item.watermark, ...(marks ? { shards: marks } : {}), ...passedAt };
   }
 
   async set(progress: SchedulerProgress, now: number): Promise<void> {
