@@ -89,8 +89,10 @@ export class StatefulStack extends Stack {
       removalPolicy,
     });
     // The indexes exactly as the local runtime creates them (one definition, no drift): the
-    // sharded due index (DESIGN core idea 1), the list index, and the keys-only watch, log and
-    // user-occurrence indexes over occurrences.
+    // sharded, year-less slot (due) index (DESIGN core idea 1, ADR 0009), the list index, and the
+    // keys-only watch, log and user-occurrence indexes over occurrences. A deployed table takes
+    // one index creation or deletion per update: a stack deployed with `due-index` moves to
+    // `slot-index` in two deployments and a backfill (ADR 0009, "Existing data"), not this one.
     for (const index of tableDefinition('Occasions').GlobalSecondaryIndexes ?? []) {
       this.table.addGlobalSecondaryIndex(globalSecondaryIndexProps(index));
     }

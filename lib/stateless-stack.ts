@@ -17,7 +17,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
 import { tableDefinition } from '../functions/adapters/dynamodb/table-definition';
-import { DUE_INDEX, WATCH_INDEX } from '../functions/adapters/dynamodb/table-layout';
+import { SLOT_INDEX, WATCH_INDEX } from '../functions/adapters/dynamodb/table-layout';
 import { DEFAULT_RUNBOOK_URL, VISIBILITY_TIMEOUT_FACTOR, type LogLevel } from './config';
 import { ServiceFunction } from './constructs/service-function';
 import { addProblemGatewayResponses } from './gateway-responses';
@@ -117,7 +117,7 @@ export class StatelessStack extends Stack {
     const serviceName = props.serviceName ?? 'occasions';
     const common = { serviceName, logLevel: props.logLevel };
     const dueShards = String(props.dueShards);
-    // Index queries per function: the scheduler reads the due index and the watch index
+    // Index queries per function: the scheduler reads the slot (due) index and the watch index
     // (watchdog rescues); the worker reads and writes items by key only; the admin API and
     // replay list through every index (users, notification log, by user).
     const table = stateful.table;
@@ -125,9 +125,9 @@ export class StatelessStack extends Stack {
     this.scheduler = new ServiceFunction(this, 'Scheduler', {
       ...common,
       entry: 'scheduler.handler.ts',
-      description: 'Every minute: queries the due index and enqueues due occurrences',
+      description: 'Every minute: queries the slot (due) index and enqueues due occurrences',
       timeout: Duration.seconds(50),
-      table: { table, access: 'readWrite', indexNames: [DUE_INDEX.name, WATCH_INDEX.name] },
+      table: { table, access: 'readWrite', indexNames: [SLOT_INDEX.name, WATCH_INDEX.name] },
       sendToQueue: stateful.notificationsQueue,
       // Occurrences found later than the maximum lateness are announced as NotificationSkipped.
       putEventsTo: stateful.eventBus,

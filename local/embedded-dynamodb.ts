@@ -66,17 +66,51 @@ export function dynamoClients(endpoint: string): { raw: DynamoDBClient; doc: Dyn
   return { raw, doc };
 }
 
-/** Creates the table if it does not exist yet and waits until it is active. */
+/**
+ * Creates the table if it does not exist yet and waits until it is active.
+ * @throws TableLayoutError when the table exists with an older layout (another set of indexes)
+ */
 export async function ensureTable(raw: DynamoDBClient, tableName: string): Promise<void> {
+  const definition = tableDefinition(tableName);
   try {
-    await raw.send(new CreateTableCommand(tableDefinition(tableName)));
+    await raw.send(new CreateTableCommand(definition));
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error;
   }
   for (let i = 0; i < 100; i += 1) {
     const { Table } = await raw.send(new DescribeTableCommand({ TableName: tableName }));
-    if (Table?.TableStatus === 'ACTIVE') return;
+    if (Table?.TableStatus === 'ACTIVE') {
+      requireIndexes(tableName, definition, Table.GlobalSecondaryIndexes ?? []);
+      return;
+    }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`table ${tableName} did not become active`);
+}
+
+/** A table kept in a DATA_DIR from before a change of the table layout. */
+export class TableLayoutError extends Error {
+  override readonly name = 'TableLayoutError';
+}
+
+/**
+ * Fails fast on a table from an older layout (a DATA_DIR kept across versions): the code would
+ * query indexes it lacks. dynalite cannot add an index to an existing table (UpdateTable only
+ * changes throughput), so the fix is a fresh DATA_DIR; a deployed table is migrated instead
+ * (ADR 0009).
+ */
+function requireIndexes(
+  tableName: string,
+  definition: ReturnType<typeof tableDefinition>,
+  existing: readonly { IndexName?: string | undefined }[],
+): void {
+  const present = new Set(existing.map((index) => index.IndexName));
+  const missing = (definition.GlobalSecondaryIndexes ?? [])
+    .map((index) => index.IndexName)
+    .filter((name): name is string => name !== undefined && !present.has(name));
+  if (missing.length === 0) return;
+  throw new TableLayoutError(
+    `table ${tableName} has an older layout (no index ${missing.join(', ')}; see docs/adr/0009-year-less-due-index.md): ` +
+      'start with a fresh DATA_DIR (move the old one away), the local store cannot add an index to an existing table',
+  );
 }

@@ -145,6 +145,24 @@ export function scheduledAfter(rule: EventRule, localDate: string): ScheduledOcc
 /** The local year an occurrence's `localDate` belongs to. */
 export const localYearOf = (localDate: string): number => requireDate(localDate).year;
 
+/** A mean Gregorian year in ms: whole years between two instants round to the right count. */
+const MEAN_YEAR_MS = 365.2425 * 86_400_000;
+
+/**
+ * The local year of the occurrence that an anchor (an occurrence as last written) stands for at
+ * `at`, an instant of the same yearly slot some whole number of years on (ADR 0009). Undefined
+ * when `at` is before the anchor's year: the anchor is a later year's occurrence (scheduled after
+ * this year's had passed), so nothing is due at `at`. A few hours of DST shift or a day of leap
+ * shift between `at` and the anchor's instant never reach half a year, so the rounding is exact.
+ *
+ * @example
+ * yearAtSlot({ localDate: '2026-06-15', dueAt: Date.UTC(2026, 5, 15, 9) }, Date.UTC(2028, 5, 15, 9)); // 2028
+ */
+export function yearAtSlot(anchor: ScheduledOccurrence, at: number): number | undefined {
+  const years = Math.round((at - anchor.dueAt) / MEAN_YEAR_MS);
+  return years < 0 ? undefined : localYearOf(anchor.localDate) + years;
+}
+
 function dateInYear(original: CalendarDate, year: number, leapDay: LeapDayPolicy): CalendarDate {
   if (original.month === 2 && original.day === 29 && !isLeapYear(year)) {
     return leapDay === 'feb28' ? { year, month: 2, day: 28 } : { year, month: 3, day: 1 };

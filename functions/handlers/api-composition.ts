@@ -112,6 +112,7 @@ export function composeApi(options: ApiCompositionOptions): ComposedApiDeps {
       occurrences,
       personalData: new DynamoPersonalDataStore(table),
       clock: options.clock,
+      catalog,
     }),
     apiKeys: new ManageApiKeys({ keys: new DynamoApiKeyRepository(table), clock: options.clock }),
     auditLog: new DynamoAuditLog(table),

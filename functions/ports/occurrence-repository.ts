@@ -14,6 +14,11 @@ export interface OccurrenceRepository {
    */
   get(occurrenceId: string, options?: { consistent?: boolean }): Promise<Occurrence | undefined>;
   /**
+   * The occurrences of `occurrenceIds` that exist, by id, strongly consistent (BatchGetItem, 100
+   * per request): the scheduler's look at entries an earlier pass may have handled already.
+   */
+  getMany(occurrenceIds: readonly string[]): Promise<Map<string, Occurrence>>;
+  /**
    * Writes `occurrence` (whose `version` is already the new one) if the stored version is still
    * `occurrence.version - 1`. @returns false when another writer got there first.
    */

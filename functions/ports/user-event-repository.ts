@@ -1,9 +1,10 @@
 import type { UserEvent } from '#domain/user-event';
 import type { UserSchedule } from '#domain/user';
+import type { RewindGuard } from './user-repository';
 
 /**
  * A user's dated events other than the birthday: one item each (`USER#<userId>`/`EVENT#<id>`),
- * in the sparse due index while they have a next occurrence, and in the list index under their
+ * in the sparse slot index while they have a schedule, and in the list index under their
  * type (`EVENTS#<type>`), which is how a type is known to be in use.
  */
 export interface UserEventRepository {
@@ -25,12 +26,10 @@ export interface UserEventRepository {
     eventId: string,
     expectedVersion: number,
     to: UserSchedule | null,
+    writtenAt: number,
   ): Promise<boolean>;
-  /**
-   * Moves the schedule back to `to` only if the event still exists and its next occurrence is
-   * later than `to` (or it has none): the worker's repair after a type change (ADR 0006).
-   */
-  rewindSchedule(userId: string, eventId: string, to: UserSchedule): Promise<boolean>;
+  /** As UserRepository.rewindSchedule, for an event: the worker's repair after a type change. */
+  rewindSchedule(userId: string, eventId: string, to: UserSchedule, guard: RewindGuard): Promise<boolean>;
   /** Whether any user has an event of this type (a custom type in use cannot be deleted). */
   hasEventsOfType(typeKey: string): Promise<boolean>;
 }

@@ -29,17 +29,32 @@ export interface UserRepository {
   /** Users in creation order (ids are time-ordered). @throws InvalidCursorError on a bad cursor. */
   list(limit: number, cursor?: string): Promise<UserPage>;
   /**
-   * Moves the schedule to `to` (`null` removes it from the due index), only if the user is still
-   * at `expectedVersion`, the version the scheduler built the occurrence from (the due index is
-   * read eventually consistently). @returns false when it had changed (an edit won).
+   * Moves the schedule to `to` (`null` removes it from the slot index), only if the user is still
+   * at `expectedVersion`, the version the scheduler built the occurrence from (the index is read
+   * eventually consistently). `writtenAt`: the scheduler's now (ADR 0009, the margin rule).
+   * @returns false when it had changed (an edit won).
    */
-  advanceSchedule(userId: string, expectedVersion: number, to: UserSchedule | null): Promise<boolean>;
+  advanceSchedule(
+    userId: string,
+    expectedVersion: number,
+    to: UserSchedule | null,
+    writtenAt: number,
+  ): Promise<boolean>;
   /**
-   * Moves the birthday's schedule back to `to` only if the user still exists and its next
-   * occurrence is later than `to` (or it has none): the worker's repair of a birthday whose
-   * queued occurrence went stale through a change of its type (ADR 0006). @returns whether it moved.
+   * Moves the birthday's schedule back to `to` if the user still exists and is either still at
+   * the version the worker read, or has no schedule, or one later than `to`: the worker's repair
+   * of a birthday whose queued occurrence went stale through a change of its type (ADR 0006,
+   * 0009). @returns whether it moved.
    */
-  rewindSchedule(userId: string, to: UserSchedule): Promise<boolean>;
+  rewindSchedule(userId: string, to: UserSchedule, guard: RewindGuard): Promise<boolean>;
+}
+
+/** What the worker knew when it decided to rewind a schedule (see rewindSchedule). */
+export interface RewindGuard {
+  /** The item's version as the worker read it. */
+  readVersion: number;
+  /** Epoch ms of the write, the worker's now (ADR 0009, the margin rule). */
+  writtenAt: number;
 }
 
 export class InvalidCursorError extends Error {

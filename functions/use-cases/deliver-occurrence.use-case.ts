@@ -254,8 +254,10 @@ export class DeliverOccurrence {
    * the user's preference rescheduled the entry already; a change of the type did not (no write
    * reaches every event of a type), and the scheduler has moved the entry on to next year. Put
    * it back where an edit would have: the next occurrence under the current rule, unless that
-   * one was delivered already. rewindSchedule only ever moves an entry earlier, so doing this
-   * after an API edit changes nothing.
+   * one was delivered already. The scheduler no longer rewrites an entry it handled when next
+   * year's falls on the same slot (ADR 0009), so the stored anchor may be this occurrence or one
+   * of a past year: rewindSchedule writes it if the item is still at the version read here, or if
+   * its anchor is later than `next` (moved on in between); an API edit since then wins otherwise.
    */
   private async rewind(
     target: ScheduledTarget,
@@ -267,8 +269,9 @@ export class DeliverOccurrence {
     if (!next) return;
     const existing = await this.deps.occurrences.get(occurrenceIdOf(target, next.localDate));
     if (existing && FINAL_STATUSES.has(existing.status)) return;
-    if (isBirthday(target)) await this.deps.users.rewindSchedule(target.userId, next);
-    else await this.deps.userEvents?.rewindSchedule(target.userId, target.eventId, next);
+    const guard = { readVersion: target.version, writtenAt: now };
+    if (isBirthday(target)) await this.deps.users.rewindSchedule(target.userId, next, guard);
+    else await this.deps.userEvents?.rewindSchedule(target.userId, target.eventId, next, guard);
   }
 
   private async attempt(

@@ -1,6 +1,6 @@
 import type { EventType } from '#domain/event-type';
 import { FINAL_STATUSES } from '#domain/occurrence';
-import { nextScheduled, scheduledAfter } from '#domain/schedule';
+import { nextScheduled, scheduledAfter, type EventRule } from '#domain/schedule';
 import type { StoredUser, UserSchedule } from '#domain/user';
 import { occurrenceIdOf, ruleOf, type ScheduledTarget } from '#domain/user-event';
 import type { OccurrenceRepository } from '#ports/occurrence-repository';
@@ -27,3 +27,20 @@ export async function freshSchedule(
 
 export const sameSchedule = (a: UserSchedule | null, b: UserSchedule | null): boolean =>
   a === b || (a !== null && b !== null && a.localDate === b.localDate && a.dueAt === b.dueAt);
+
+/**
+ * The schedule the API shows for an item (`nextNotificationAt`): its anchor while that is ahead.
+ * The scheduler does not rewrite an anchor it has handled when next year's falls on the same
+ * slot (ADR 0009), so an anchor due or past stands for the occurrences after it: shown is then
+ * the first one under the rule due strictly after now. A due one not yet handed to the queue is
+ * not shown here; it shows in the notification log once handled. Without a rule (its type is
+ * gone) the anchor is all there is.
+ */
+export function shownSchedule(
+  anchor: UserSchedule | null,
+  rule: EventRule | undefined,
+  now: number,
+): UserSchedule | null {
+  if (!anchor || anchor.dueAt > now || !rule) return anchor;
+  return nextScheduled(rule, now);
+}

@@ -11,6 +11,7 @@ import {
   birthdayTarget,
   eventTarget,
   MAX_EVENTS_PER_USER,
+  ruleOf,
   targetFingerprint,
   templateValuesOf,
   type ScheduledTarget,
@@ -22,7 +23,7 @@ import type { OccurrenceRepository } from '#ports/occurrence-repository';
 import type { UserEventRepository } from '#ports/user-event-repository';
 import type { UserRepository } from '#ports/user-repository';
 import { EventModelError, invalidField } from './event-model-errors';
-import { freshSchedule } from './event-schedule';
+import { freshSchedule, shownSchedule } from './event-schedule';
 import type { EventTypeCatalog } from './event-type-catalog';
 
 /** Earliest accepted event year, as for birthdays: older dates are typos. */
@@ -74,14 +75,38 @@ export class ManageUserEvents {
   async list(userId: string): Promise<UserEventView[]> {
     const user = await this.user(userId);
     const events = await this.deps.userEvents.listByUser(userId);
-    return [birthdayView(user), ...events.map(eventView)];
+    const now = this.deps.clock.now();
+    return Promise.all([
+      this.shown(birthdayView(user), user, now),
+      ...events.map((event) => this.shown(eventView(event), user, now)),
+    ]);
   }
 
   /** @throws NotFoundError */
   async get(userId: string, eventId: string): Promise<UserEventView> {
     const user = await this.user(userId);
-    if (eventId === BIRTHDAY_EVENT_ID) return birthdayView(user);
-    return eventView(await this.event(userId, eventId));
+    const now = this.deps.clock.now();
+    if (eventId === BIRTHDAY_EVENT_ID) return this.shown(birthdayView(user), user, now);
+    return this.shown(eventView(await this.event(userId, eventId)), user, now);
+  }
+
+  /**
+   * The view with the schedule the API shows (shownSchedule): a stored anchor may be a year the
+   * scheduler has handled already (ADR 0009).
+   */
+  private async shown(view: UserEventView, user: StoredUser, now: number): Promise<UserEventView> {
+    const target = { typeKey: view.type, date: view.date, schedule: view.schedule };
+    return { ...view, schedule: await this.shownScheduleOf(target, user, now) };
+  }
+
+  /** The next occurrence of a target as the API shows it (shownSchedule): not a past anchor. */
+  private async shownScheduleOf(
+    target: Pick<ScheduledTarget, 'typeKey' | 'date' | 'schedule'>,
+    user: StoredUser,
+    now: number,
+  ): Promise<UserSchedule | null> {
+    const type = await this.deps.catalog.get(target.typeKey);
+    return shownSchedule(target.schedule, type ? ruleOf(target, user, type) : undefined, now);
   }
 
   /** @throws NotFoundError (user), EventModelError (type, date, too many events) */
@@ -176,7 +201,8 @@ export class ManageUserEvents {
         occurrenceId: occurrenceId(userId, target.eventId, `manual:${requestId}`),
         userId,
         eventKey: type.key,
-        localDate: target.schedule?.localDate ?? localDateOf(now, user.timezone),
+        localDate:
+          (await this.shownScheduleOf(target, user, now))?.localDate ?? localDateOf(now, user.timezone),
         timezone: user.timezone,
         scheduledFor: now,
         fingerprint: targetFingerprint(target, user, type),
@@ -224,8 +250,11 @@ export class ManageUserEvents {
       if (!event) throw invalidField('eventId', 'the user has no event with this id');
       target = eventTarget(event);
     }
+    const now = this.deps.clock.now();
     const localDate =
-      input.date ?? target.schedule?.localDate ?? localDateOf(this.deps.clock.now(), user.timezone);
+      input.date ??
+      (await this.shownScheduleOf(target, user, now))?.localDate ??
+      localDateOf(now, user.timezone);
     const values = templateValuesOf(user, target, localDate);
     return { message: renderTemplate(template, values), localDate, template, values };
   }

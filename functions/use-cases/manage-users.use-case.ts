@@ -3,12 +3,18 @@ import { ConflictError, NotFoundError, VersionMismatchError } from '#commons/err
 import type { EventType } from '#domain/event-type';
 import { createIdGenerator } from '#domain/ids';
 import type { StoredUser, UserPreferences, UserProfile, UserSchedule } from '#domain/user';
-import { BIRTHDAY_EVENT_ID, targetFingerprint, type UserEvent } from '#domain/user-event';
+import {
+  BIRTHDAY_EVENT_ID,
+  birthdayTarget,
+  ruleOf,
+  targetFingerprint,
+  type UserEvent,
+} from '#domain/user-event';
 import { isValidTimeZone, localDateOf, parseCalendarDate } from '#domain/zoned-time';
 import type { OccurrenceRepository } from '#ports/occurrence-repository';
 import type { UserEventRepository } from '#ports/user-event-repository';
 import type { UserPage, UserRepository } from '#ports/user-repository';
-import { freshSchedule, sameSchedule } from './event-schedule';
+import { freshSchedule, sameSchedule, shownSchedule } from './event-schedule';
 import { EventTypeCatalog } from './event-type-catalog';
 
 /** Earliest accepted birth year: older dates are typos, not customers. */
@@ -107,11 +113,26 @@ export class ManageUsers {
     return user;
   }
 
-  /** @throws NotFoundError */
+  /** The user as the API shows it (its schedule: see shown). @throws NotFoundError */
   async get(id: string): Promise<StoredUser> {
+    return this.shown(await this.stored(id), await this.birthdayType());
+  }
+
+  /** The user as stored: its schedule is the anchor, possibly of a past year (ADR 0009). */
+  private async stored(id: string): Promise<StoredUser> {
     const user = await this.users.get(id);
     if (user === undefined) throw new NotFoundError('user', id);
     return user;
+  }
+
+  /**
+   * The user with the schedule the API shows (shownSchedule): the stored anchor may be a year
+   * the scheduler has handled already. Only for answers: edits start from the stored anchor, so
+   * a birthday due but not yet handed on is not skipped.
+   */
+  private shown(user: StoredUser, birthday: EventType): StoredUser {
+    const rule = ruleOf(birthdayTarget(user), user, birthday);
+    return { ...user, schedule: shownSchedule(user.schedule, rule, this.clock.now()) };
   }
 
   /** @throws NotFoundError, InvalidProfileError, ConflictError (after retries), VersionMismatchError */
@@ -165,7 +186,7 @@ export class ManageUsers {
   /** @throws NotFoundError, VersionMismatchError */
   async delete(id: string, expectedVersion?: number): Promise<void> {
     if (expectedVersion !== undefined) {
-      const current = await this.get(id);
+      const current = await this.stored(id);
       if (current.version !== expectedVersion)
         throw new VersionMismatchError('user', expectedVersion, current.version);
     }
@@ -190,8 +211,10 @@ export class ManageUsers {
   }
 
   /** @throws InvalidCursorError */
-  list(limit: number, cursor?: string): Promise<UserPage> {
-    return this.users.list(limit, cursor);
+  async list(limit: number, cursor?: string): Promise<UserPage> {
+    const page = await this.users.list(limit, cursor);
+    const birthday = await this.birthdayType();
+    return { ...page, items: page.items.map((user) => this.shown(user, birthday)) };
   }
 
   private async edit(
@@ -202,7 +225,7 @@ export class ManageUsers {
   ): Promise<StoredUser> {
     const birthday = await this.birthdayType();
     for (let attempt = 1; ; attempt += 1) {
-      const current = await this.get(id);
+      const current = await this.stored(id);
       if (expectedVersion !== undefined && current.version !== expectedVersion) {
         throw new VersionMismatchError('user', expectedVersion, current.version);
       }
@@ -224,7 +247,7 @@ export class ManageUsers {
         continue;
       }
       if (placesEventsDifferently(current, next)) await this.rescheduleEvents(next, requestId);
-      return next;
+      return this.shown(next, birthday);
     }
   }
 

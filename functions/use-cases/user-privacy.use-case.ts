@@ -2,13 +2,15 @@ import type { Clock } from '#commons/clock';
 import { NotFoundError } from '#commons/errors';
 import type { AttemptRecord, Occurrence } from '#domain/occurrence';
 import type { StoredUser } from '#domain/user';
-import type { UserEvent } from '#domain/user-event';
+import { birthdayTarget, eventTarget, ruleOf, type UserEvent } from '#domain/user-event';
 import type { AuditEntry } from '#ports/audit-log';
 import type { OccurrenceRepository } from '#ports/occurrence-repository';
 import type { PersonalDataStore } from '#ports/personal-data';
 import type { UserEventRepository } from '#ports/user-event-repository';
 import type { UserRepository } from '#ports/user-repository';
 import { mapLimited } from './concurrency';
+import { shownSchedule } from './event-schedule';
+import type { EventTypeCatalog } from './event-type-catalog';
 
 /** Most notifications (and audit entries) one export holds; past it the export says it is truncated. */
 export const MAX_EXPORTED_NOTIFICATIONS = 10_000;
@@ -72,6 +74,8 @@ export class UserPrivacy {
       occurrences: OccurrenceRepository;
       personalData: PersonalDataStore;
       clock: Clock;
+      /** Event types in effect, for the schedules the export shows; without it the stored anchors. */
+      catalog?: EventTypeCatalog;
     },
   ) {}
 
@@ -89,14 +93,40 @@ export class UserPrivacy {
       const occurrence = await occurrences.get(id);
       return occurrence ? { occurrence, attempts: await occurrences.listAttempts(id) } : undefined;
     });
+    const shown = await this.withShownSchedules(user, events);
     return {
-      user,
-      events,
+      ...shown,
       notifications: found.filter((entry) => entry !== undefined),
       notificationsTruncated: ids.truncated,
       audit: audit.items,
       auditTruncated: audit.truncated,
     };
+  }
+
+  /**
+   * The user and events with the schedules the API shows (shownSchedule): a stored anchor may be
+   * a year the scheduler has handled already (ADR 0009).
+   */
+  private async withShownSchedules(
+    user: StoredUser,
+    events: UserEvent[],
+  ): Promise<{ user: StoredUser; events: UserEvent[] }> {
+    const { catalog, clock } = this.deps;
+    if (!catalog) return { user, events };
+    const now = clock.now();
+    const birthday = await catalog.get('birthday');
+    const shownUser = {
+      ...user,
+      schedule: shownSchedule(user.schedule, birthday && ruleOf(birthdayTarget(user), user, birthday), now),
+    };
+    const shownEvents = await Promise.all(
+      events.map(async (event) => {
+        const type = await catalog.get(event.type);
+        const rule = type && ruleOf(eventTarget(event), user, type);
+        return { ...event, schedule: shownSchedule(event.schedule, rule, now) };
+      }),
+    );
+    return { user: shownUser, events: shownEvents };
   }
 
   /**

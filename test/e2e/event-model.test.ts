@@ -177,6 +177,32 @@ describe('event types, user events and preferences through the local runtime', (
     expect(receiver.accepted(waiting.id)).toHaveLength(1);
   });
 
+  it("given an anchor a year old (last year's, never rewritten: ADR 0009), when the type's send time moves later while this year's is queued, then it is cancelled and sent once at the new time", async () => {
+    await start('2027-04-01T00:00:00Z');
+    const user = await createUser('1980-01-01', 'UTC', 'Yara');
+    await addEvent(user.id, 'anniversary', '2010-04-10');
+    await runAt(Date.parse('2027-04-10T09:00:00Z'));
+    expect(receiver.accepted(user.id)).toHaveLength(1);
+
+    // A year on, the stored anchor is still 2027-04-10: this year's is found on the same slot.
+    // Its attempts fail for a few minutes, so the passes move past the slot and skip it since
+    // (the margin rule): only the worker's rewind can put it back when the type changes.
+    receiver.replyWith({ status: 503 });
+    await runAt(Date.parse('2028-04-10T09:00:00Z'));
+    await runAt(Date.parse('2028-04-10T09:05:00Z'));
+    expect(receiver.requests.length).toBeGreaterThanOrEqual(2);
+    expect((await service.api('PATCH', '/v1/event-types/anniversary', { sendAt: '15:00' })).status).toBe(200);
+    receiver.replyWith({ status: 204 });
+    await runAt(Date.parse('2028-04-10T09:30:00Z'));
+    expect(receiver.accepted(user.id)).toHaveLength(1);
+    await runAt(Date.parse('2028-04-10T15:00:00Z'));
+    await runAt(Date.parse('2028-04-10T16:00:00Z'));
+    expect(receiver.accepted(user.id).map((request) => request.body.data.scheduledFor)).toEqual([
+      '2027-04-10T09:00:00.000Z',
+      '2028-04-10T15:00:00.000Z',
+    ]);
+  });
+
   it("given a type's send time moved earlier while today's notification waits for a retry, then it is still delivered today, once", async () => {
     await start('2027-04-01T00:00:00Z');
     const user = await createUser('1980-01-01', 'UTC', 'Early');
@@ -443,6 +469,26 @@ describe('event types, user events and preferences through the local runtime', (
         expect(status, `${method} ${path} ${JSON.stringify(body)}`).toBeLessThan(500);
       }
     }
+  });
+
+  it('given an anchor left in a past year (year-less index), then the view, a preview and a manual send name the next date', async () => {
+    await start('2027-06-01T00:00:00Z');
+    const user = await createUser('1990-06-15', 'UTC', 'Ada');
+    const event = await addEvent(user.id, 'anniversary', '2019-07-01');
+    receiver.replyWith({ status: 204 });
+    // Past 2027's and 2028's: the passes handle them and write nothing, so the anchor stays 2027's.
+    await service.setClock('2028-08-01T00:00:00Z');
+    const shown = await service.api('GET', `/v1/users/${user.id}/events/${event.id}`);
+    expect((shown.body as EventBody).nextNotificationLocalDate).toBe('2029-07-01');
+    const preview = await service.api('POST', '/v1/event-types/anniversary/preview', {
+      userId: user.id,
+      eventId: event.id,
+      template: '{{years}} years on {{date}}',
+    });
+    expect(preview.body).toMatchObject({ message: '10 years on 2029-07-01', localDate: '2029-07-01' });
+    const sent = await service.api('POST', `/v1/users/${user.id}/events/${event.id}/send`);
+    expect(sent.status).toBe(202);
+    expect(sent.body).toMatchObject({ localDate: '2029-07-01' });
   });
 
   it('given a preview request, then the template is rendered for the user without sending anything', async () => {

@@ -4,7 +4,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tableDefinition } from '../../functions/adapters/dynamodb/table-definition';
-import { DUE_INDEX, WATCH_INDEX } from '../../functions/adapters/dynamodb/table-layout';
+import { SLOT_INDEX, WATCH_INDEX } from '../../functions/adapters/dynamodb/table-layout';
 import { PROBLEM_CONTENT_TYPE, problem, ProblemSchema } from '../../functions/api/problem';
 import { MetricName } from '../../functions/commons/powertools';
 import { loadConfig, VISIBILITY_TIMEOUT_FACTOR } from '../../lib/config';
@@ -380,7 +380,7 @@ describe('Occasions infrastructure (env dev, defaults)', () => {
           .flatMap((st) => asArray(st.Resource))
           .map((r) => JSON.stringify(r).match(/\/index\/([a-z-]+)/)?.[1])
           .sort();
-      expect(indexesOf(s.stateless.scheduler)).toEqual([DUE_INDEX.name, WATCH_INDEX.name].sort());
+      expect(indexesOf(s.stateless.scheduler)).toEqual([SLOT_INDEX.name, WATCH_INDEX.name].sort());
       expect(indexesOf(s.stateless.worker)).toEqual([]);
       expect(indexesOf(s.stateless.authorizer)).toEqual([]);
       expect(indexesOf(s.stateless.api)).toEqual([...ALL_INDEXES].sort());

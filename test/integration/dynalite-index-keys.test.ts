@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DUE_INDEX, keys } from '#adapters/dynamodb/table-layout';
+import { SLOT_INDEX, keys } from '#adapters/dynamodb/table-layout';
 import { startTestTable, type TestTable } from '../support/dynamodb';
 
 /**
@@ -38,7 +38,7 @@ describe('the local DynamoDB stand-in (dynalite) with many items under one index
     await table.stop();
   });
 
-  it('given two users due at the same instant whose keys collide in 24 bits, then the due index holds both', async () => {
+  it('given two users due at the same instant whose keys collide in 24 bits, then the slot index holds both', async () => {
     const [first, second] = collidingUserIds();
     const { pk: firstPk, sk: firstSk } = keys.user(first);
     const { pk: secondPk, sk: secondSk } = keys.user(second);
@@ -52,8 +52,8 @@ describe('the local DynamoDB stand-in (dynalite) with many items under one index
             ...keys.user(id),
             entity: 'user',
             id,
-            [DUE_INDEX.partition]: 'DUE#2027-06#7',
-            [DUE_INDEX.sort]: dueAt,
+            [SLOT_INDEX.partition]: 'SLOT#06#7',
+            [SLOT_INDEX.sort]: dueAt - Date.UTC(2027, 5, 1),
           },
         }),
       );
@@ -61,10 +61,10 @@ describe('the local DynamoDB stand-in (dynalite) with many items under one index
     const { Items = [] } = await table.doc.send(
       new QueryCommand({
         TableName: table.tableName,
-        IndexName: DUE_INDEX.name,
+        IndexName: SLOT_INDEX.name,
         KeyConditionExpression: '#pk = :pk',
-        ExpressionAttributeNames: { '#pk': DUE_INDEX.partition },
-        ExpressionAttributeValues: { ':pk': 'DUE#2027-06#7' },
+        ExpressionAttributeNames: { '#pk': SLOT_INDEX.partition },
+        ExpressionAttributeValues: { ':pk': 'SLOT#06#7' },
       }),
     );
     expect(Items.map((item) => String(item.id)).sort()).toEqual([first, second].sort());

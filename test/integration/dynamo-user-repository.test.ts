@@ -1,7 +1,7 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoUserRepository, userFromItem, userToItem } from '#adapters/dynamodb/dynamo-user-repository';
-import { DUE_INDEX, duePartition, keys, shardOf } from '#adapters/dynamodb/table-layout';
+import { SLOT_INDEX, keys, shardOf, slotKeysOf } from '#adapters/dynamodb/table-layout';
 import { ManualClock } from '#commons/clock';
 import { AlreadyExistsError, ConflictError, NotFoundError } from '#commons/errors';
 import { createIdGenerator } from '#domain/ids';
@@ -11,6 +11,8 @@ import { startTestTable, type TestTable } from '../support/dynamodb';
 
 const SHARDS = 4;
 const newId = createIdGenerator(new ManualClock(Date.UTC(2030, 0, 1)));
+/** The instant of a schedule write in these tests (the scheduler's or worker's now). */
+const WRITTEN_AT = Date.UTC(2030, 11, 10, 9, 5);
 
 function aUser(overrides: Partial<StoredUser> = {}): StoredUser {
   return {
@@ -56,20 +58,24 @@ describe('DynamoUserRepository', () => {
       listSk: user.id,
       nextLocalDate: '2030-12-10',
       dueAt: user.schedule?.dueAt,
-      duePk: duePartition(Date.UTC(2030, 11, 10, 9), shardOf(user.id, SHARDS)),
+      // Year-less: 10 December 09:00 UTC is 9 days and 9 hours into December, every year.
+      slotPk: `SLOT#12#${shardOf(user.id, SHARDS)}`,
+      slotAt: (9 * 24 + 9) * 3_600_000,
+      writtenAt: Date.parse(user.updatedAt),
     });
     expect(userFromItem(item)).toEqual(user);
   });
 
-  it('given an unscheduled user, when mapped, then the item has no due-index attributes', () => {
+  it('given an unscheduled user, when mapped, then the item has no slot-index attributes', () => {
     const item = userToItem(aUser({ schedule: null }), SHARDS);
-    expect(item).not.toHaveProperty('duePk');
+    expect(item).not.toHaveProperty('slotPk');
+    expect(item).not.toHaveProperty('slotAt');
     expect(item).not.toHaveProperty('dueAt');
     expect(item).not.toHaveProperty('nextLocalDate');
     expect(userFromItem(item).schedule).toBeNull();
   });
 
-  it('given a new user, when created, then it reads back and is in the due index', async () => {
+  it('given a new user, when created, then it reads back and is in the slot index', async () => {
     const user = aUser();
     await repository.create(user);
 
@@ -77,10 +83,10 @@ describe('DynamoUserRepository', () => {
     const { Items = [] } = await table.doc.send(
       new QueryCommand({
         TableName: table.tableName,
-        IndexName: DUE_INDEX.name,
-        KeyConditionExpression: 'duePk = :pk',
+        IndexName: SLOT_INDEX.name,
+        KeyConditionExpression: 'slotPk = :pk',
         ExpressionAttributeValues: {
-          ':pk': duePartition(Date.UTC(2030, 11, 10, 9), shardOf(user.id, SHARDS)),
+          ':pk': slotKeysOf(Date.UTC(2030, 11, 10, 9), shardOf(user.id, SHARDS)).slotPk,
         },
       }),
     );
@@ -124,13 +130,13 @@ describe('DynamoUserRepository', () => {
     expect(await rawItem(user.id)).toBeUndefined();
   });
 
-  it('given a scheduled user, when replaced without a schedule, then it leaves the due index', async () => {
+  it('given a scheduled user, when replaced without a schedule, then it leaves the slot index', async () => {
     const user = aUser();
     await repository.create(user);
     await repository.replace({ ...user, schedule: null, version: 2 }, 1);
     const item = await rawItem(user.id);
     expect(item).toBeDefined();
-    expect(item).not.toHaveProperty('duePk');
+    expect(item).not.toHaveProperty('slotPk');
     expect(item).not.toHaveProperty('dueAt');
   });
 
@@ -150,17 +156,19 @@ describe('DynamoUserRepository', () => {
     expect(await repository.delete(user.id, user.version)).toBe(true);
   });
 
-  it('given the stored schedule, when advanced, then the due keys move and the version increases', async () => {
+  it('given the stored schedule, when advanced (a re-key), then anchor and slot move, writtenAt is set and the version increases', async () => {
     const user = aUser();
     await repository.create(user);
-    const to = { localDate: '2031-12-10', dueAt: Date.UTC(2031, 11, 10, 9) };
-    expect(await repository.advanceSchedule(user.id, user.version, to)).toBe(true);
+    // A DST-like shift: next year's instant an hour later, so on another slot.
+    const to = { localDate: '2031-12-10', dueAt: Date.UTC(2031, 11, 10, 10) };
+    expect(await repository.advanceSchedule(user.id, user.version, to, WRITTEN_AT)).toBe(true);
 
     const item = await rawItem(user.id);
     expect(item).toMatchObject({
       nextLocalDate: '2031-12-10',
       dueAt: to.dueAt,
-      duePk: duePartition(to.dueAt, shardOf(user.id, SHARDS)),
+      ...slotKeysOf(to.dueAt, shardOf(user.id, SHARDS)),
+      writtenAt: WRITTEN_AT,
       version: 2,
     });
   });
@@ -171,7 +179,7 @@ describe('DynamoUserRepository', () => {
     const edited = { localDate: '2030-06-01', dueAt: Date.UTC(2030, 5, 1, 8) };
     await repository.replace({ ...user, schedule: edited, version: 2 }, 1);
 
-    expect(await repository.advanceSchedule(user.id, user.version, null)).toBe(false);
+    expect(await repository.advanceSchedule(user.id, user.version, null, WRITTEN_AT)).toBe(false);
     expect((await repository.get(user.id))?.schedule).toEqual(edited);
   });
 
@@ -179,25 +187,73 @@ describe('DynamoUserRepository', () => {
     const user = aUser();
     await repository.create(user);
     await repository.replace({ ...user, firstName: 'Renamed', version: 2 }, 1);
-    expect(await repository.advanceSchedule(user.id, user.version, null)).toBe(false);
+    expect(await repository.advanceSchedule(user.id, user.version, null, WRITTEN_AT)).toBe(false);
     expect((await repository.get(user.id))?.schedule).toEqual(user.schedule);
   });
 
-  it('given the stored schedule, when advanced to null, then the user leaves the due index', async () => {
+  it('given the stored schedule, when advanced to null, then the user leaves the slot index', async () => {
     const user = aUser();
     await repository.create(user);
-    expect(await repository.advanceSchedule(user.id, user.version, null)).toBe(true);
+    expect(await repository.advanceSchedule(user.id, user.version, null, WRITTEN_AT)).toBe(true);
     const stored = await repository.get(user.id);
     expect(stored?.schedule).toBeNull();
-    expect(await rawItem(user.id)).not.toHaveProperty('duePk');
+    expect(await rawItem(user.id)).not.toHaveProperty('slotPk');
   });
 
   it('given a deleted user, when its schedule is advanced, then false and nothing is recreated', async () => {
     const user = aUser();
     await repository.create(user);
     await repository.delete(user.id);
-    expect(await repository.advanceSchedule(user.id, user.version, null)).toBe(false);
+    expect(await repository.advanceSchedule(user.id, user.version, null, WRITTEN_AT)).toBe(false);
     expect(await rawItem(user.id)).toBeUndefined();
+  });
+
+  describe('rewindSchedule (the worker puts back a day a type change made stale)', () => {
+    const today = { localDate: '2030-12-10', dueAt: Date.UTC(2030, 11, 10, 10) };
+
+    it('given an anchor a year old and the version the worker read, then it moves to the target', async () => {
+      // Handled last year and never rewritten since (same slot): the anchor is 2029's.
+      const user = aUser({ schedule: { localDate: '2029-12-10', dueAt: Date.UTC(2029, 11, 10, 9) } });
+      await repository.create(user);
+      const guard = { readVersion: user.version, writtenAt: WRITTEN_AT };
+      expect(await repository.rewindSchedule(user.id, today, guard)).toBe(true);
+      expect(await rawItem(user.id)).toMatchObject({
+        nextLocalDate: today.localDate,
+        dueAt: today.dueAt,
+        ...slotKeysOf(today.dueAt, shardOf(user.id, SHARDS)),
+        writtenAt: WRITTEN_AT,
+        version: user.version + 1,
+      });
+    });
+
+    it('given the scheduler re-keyed it to next year since the read, then it still moves back', async () => {
+      const user = aUser();
+      await repository.create(user);
+      const nextYear = { localDate: '2031-12-10', dueAt: Date.UTC(2031, 11, 10, 9) };
+      await repository.advanceSchedule(user.id, user.version, nextYear, WRITTEN_AT);
+      const guard = { readVersion: user.version, writtenAt: WRITTEN_AT };
+      expect(await repository.rewindSchedule(user.id, today, guard)).toBe(true);
+      expect((await repository.get(user.id))?.schedule).toEqual(today);
+    });
+
+    it('given an API edit since the read that scheduled it earlier, then the edit wins', async () => {
+      const user = aUser({ schedule: { localDate: '2029-12-10', dueAt: Date.UTC(2029, 11, 10, 9) } });
+      await repository.create(user);
+      const edited = { localDate: '2030-12-10', dueAt: Date.UTC(2030, 11, 10, 8) };
+      await repository.replace({ ...user, schedule: edited, version: 2 }, 1);
+      const guard = { readVersion: user.version, writtenAt: WRITTEN_AT };
+      expect(await repository.rewindSchedule(user.id, today, guard)).toBe(false);
+      expect((await repository.get(user.id))?.schedule).toEqual(edited);
+    });
+
+    it('given a deleted user, then false and nothing is recreated', async () => {
+      const user = aUser();
+      await repository.create(user);
+      await repository.delete(user.id);
+      const guard = { readVersion: user.version, writtenAt: WRITTEN_AT };
+      expect(await repository.rewindSchedule(user.id, today, guard)).toBe(false);
+      expect(await rawItem(user.id)).toBeUndefined();
+    });
   });
 
   describe('list', () => {

@@ -56,6 +56,28 @@ describe('privacy routes', () => {
     return answer.body.items as Record<string, unknown>[];
   };
 
+  it('given a birthday anchor the scheduler has left in a past year (year-less index), then the export shows the next birthday after now', async () => {
+    const created = await api.call('POST', '/v1/users', {
+      body: { firstName: 'Ada', lastName: 'Lovelace', birthday: '1990-12-10', timezone: 'UTC' },
+    });
+    const userId = created.body.id as string;
+    const anchor = created.body.nextNotificationAt as string;
+    const later = Date.parse(anchor) + 400 * 86_400_000; // more than a year past the anchor
+    const start = clock.now();
+    clock.set(later);
+    try {
+      const exported = await api.call('GET', `/v1/users/${userId}/export`);
+      expect(exported.status).toBe(200);
+      const user = exported.body.user as Record<string, unknown>;
+      expect(Date.parse(user.nextNotificationAt as string)).toBeGreaterThan(later);
+      expect(user.nextNotificationLocalDate).toMatch(/-12-10$/);
+      const shown = await api.call('GET', `/v1/users/${userId}`);
+      expect(shown.body.nextNotificationAt).toBe(user.nextNotificationAt);
+    } finally {
+      clock.set(start);
+    }
+  });
+
   it('given an unknown user, then export and erase answer 404', async () => {
     expect((await api.call('GET', `/v1/users/${UNKNOWN}/export`)).status).toBe(404);
     expect((await api.call('POST', `/v1/users/${UNKNOWN}/erase`)).status).toBe(404);

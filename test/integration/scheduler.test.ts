@@ -136,13 +136,22 @@ describe('a scheduler pass against DynamoDB and SQS', () => {
     expect(failed.watermark).toBeLessThanOrEqual(Date.parse('2027-04-02T09:00:00Z'));
     expect((await users().get(user!.id))?.schedule?.localDate).toBe('2027-04-02');
 
-    // Within the claim lease the dead pass's occurrence is left alone; after it, it is sent.
+    // Within the claim lease the failed pass's occurrence is left alone. After it, a pass counts
+    // it handled: entries stay in the year-less index, and nothing tells a message the queue
+    // accepted from one it never got (ADR 0009). The watch index is the record: once the
+    // occurrence's watch instant passes, it is sent, once.
     clock.advance(30_000);
     expect(await scheduler().run()).toMatchObject({ enqueued: 0, pending: 1 });
     clock.advance(60_000);
-    expect(await scheduler().run()).toMatchObject({ enqueued: 1, pending: 0 });
+    expect(await scheduler().run()).toMatchObject({ enqueued: 0, pending: 0 });
+    expect(await queued()).toBe(0);
+    clock.advance(WATCH_GRACE_MS);
+    expect(await scheduler().run()).toMatchObject({ enqueued: 0, rescued: 1 });
     expect(await queued()).toBe(1);
-    expect((await users().get(user!.id))?.schedule?.localDate).toBe('2028-04-02');
+    clock.advance(60_000);
+    expect(await scheduler().run()).toMatchObject({ enqueued: 0, rescued: 0 });
+    // Nothing rewrote the user: next year's birthday falls on the same slot.
+    expect(await users().get(user!.id)).toMatchObject({ version: 1, schedule: { localDate: '2027-04-02' } });
   });
 
   it('given a day of downtime, when the scheduler comes back, then the missed users are enqueued, not skipped', async () => {
@@ -167,7 +176,8 @@ describe('a scheduler pass against DynamoDB and SQS', () => {
     const occurrence = await occurrences().get(occurrenceId(user!.id, 'birthday', '2027-04-02'));
     expect(occurrence?.status).toBe('skipped');
     expect(recorder.events().map((event) => event.detailType)).toEqual(['NotificationSkipped']);
-    expect((await users().get(user!.id))?.schedule?.localDate).toBe('2028-04-02');
+    // Handled without a write: the anchor stays, next year's is found on the same slot.
+    expect(await users().get(user!.id)).toMatchObject({ version: 1, schedule: { localDate: '2027-04-02' } });
   });
 
   it('given more due users than one pass may take, then the watermark stays behind until all are enqueued', async () => {
@@ -208,7 +218,11 @@ describe('a scheduler pass against DynamoDB and SQS', () => {
       scheduledFor: Date.parse('2027-04-02T19:00:00Z'),
       attempts: 0,
     });
-    expect((await users().get(user!.id))?.schedule?.localDate).toBe('2028-04-02');
+    // The edit wrote the anchor (2027-04-02, 19:00Z); handling it wrote nothing after.
+    expect((await users().get(user!.id))?.schedule).toEqual({
+      localDate: '2027-04-02',
+      dueAt: Date.parse('2027-04-02T19:00:00Z'),
+    });
   });
 
   it('given an occurrence whose message was lost, when its watch instant passes, then the pass sends it again once', async () => {

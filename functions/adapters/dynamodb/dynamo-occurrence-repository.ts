@@ -2,6 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { keptAttemptRecord, type AttemptRecord, type Occurrence } from '#domain/occurrence';
 import type { OccurrenceRepository } from '#ports/occurrence-repository';
+import { batchGetInOrder } from './batch-get';
 import { SingleItemReader, type ItemReader } from './item-reader';
 import { queryPages } from './query-pages';
 import { bucketOf } from '#ports/scheduler-state';
@@ -53,6 +54,16 @@ export class DynamoOccurrenceRepository implements OccurrenceRepository {
       consistent: options.consistent ?? true,
     });
     return item ? fromItem(item) : undefined;
+  }
+
+  async getMany(occurrenceIds: readonly string[]): Promise<Map<string, Occurrence>> {
+    const items = await batchGetInOrder(
+      this.options.client,
+      this.options.tableName,
+      occurrenceIds.map((id) => keys.occurrence(id)),
+      { consistent: true },
+    );
+    return new Map(items.map((item) => fromItem(item)).map((found) => [found.occurrenceId, found]));
   }
 
   async save(occurrence: Occurrence): Promise<boolean> {

@@ -1,9 +1,15 @@
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { DueEntry, DueIndex, WatermarkStore } from '#ports/scheduler-state';
+import {
+  slotOf,
+  type DueEntry,
+  type DueIndex,
+  type SchedulerProgress,
+  type WatermarkStore,
+} from '#ports/scheduler-state';
 import { USER_EVENT_ENTITY, userEventFromItem } from './dynamo-user-event-repository';
 import { userFromItem } from './dynamo-user-repository';
 import { queryPages } from './query-pages';
-import { DUE_INDEX, duePartitionOfBucket, keys } from './table-layout';
+import { SLOT_INDEX, WRITTEN_AT, keys, slotPartition } from './table-layout';
 
 interface Options {
   client: DynamoDBDocumentClient;
@@ -14,24 +20,40 @@ interface Options {
 export class DynamoWatermarkStore implements WatermarkStore {
   constructor(private readonly options: Options) {}
 
-  async get(): Promise<number | undefined> {
+  async get(): Promise<SchedulerProgress | undefined> {
     const { Item } = await this.options.client.send(
       new GetCommand({ TableName: this.options.tableName, Key: keys.watermark(), ConsistentRead: true }),
     );
-    return typeof Item?.watermark === 'number' ? Item.watermark : undefined;
+    if (typeof Item?.watermark !== 'number') return undefined;
+    const shards: unknown = Item.shardMarks;
+    const marks =
+      Array.isArray(shards) && shards.every((mark): mark is number => typeof mark === 'number')
+        ? shards
+        : undefined;
+    const passedAt = typeof Item.updatedAt === 'number' ? { passedAt: Item.updatedAt } : {};
+    return { watermark: Item.watermark, ...(marks ? { shards: marks } : {}), ...passedAt };
   }
 
-  async set(watermark: number, now: number): Promise<void> {
+  async set(progress: SchedulerProgress, now: number): Promise<void> {
     await this.options.client.send(
       new PutCommand({
         TableName: this.options.tableName,
-        Item: { ...keys.watermark(), entity: 'watermark', watermark, updatedAt: now },
+        Item: {
+          ...keys.watermark(),
+          entity: 'watermark',
+          watermark: progress.watermark,
+          ...(progress.shards ? { shardMarks: [...progress.shards] } : {}),
+          updatedAt: now,
+        },
       }),
     );
   }
 }
 
-/** Reads one (month, shard) partition of the sparse due index: a Query, never a Scan. */
+/**
+ * Reads the slot index (ADR 0009): one (UTC month of the year, shard) partition per call, between
+ * two offsets into the month asked for. A Query, never a Scan.
+ */
 export class DynamoDueIndex implements DueIndex {
   constructor(private readonly options: Options & { shards: number; pageSize?: number }) {}
 
@@ -39,21 +61,42 @@ export class DynamoDueIndex implements DueIndex {
     return this.options.shards;
   }
 
-  async *due(bucket: string, shard: number, until: number): AsyncIterable<DueEntry[]> {
+  async *due(monthStart: number, shard: number, from: number, until: number): AsyncIterable<DueEntry[]> {
+    const monthEnd = nextUtcMonthOf(monthStart) - 1;
+    const lowest = Math.max(from, monthStart) - monthStart;
+    const highest = Math.min(until, monthEnd) - monthStart;
+    if (lowest > highest) return;
     for await (const items of queryPages(this.options.client, {
       TableName: this.options.tableName,
-      IndexName: DUE_INDEX.name,
-      KeyConditionExpression: '#pk = :pk AND #due <= :until',
-      ExpressionAttributeNames: { '#pk': DUE_INDEX.partition, '#due': DUE_INDEX.sort },
-      ExpressionAttributeValues: { ':pk': duePartitionOfBucket(bucket, shard), ':until': until },
+      IndexName: SLOT_INDEX.name,
+      // Entries stay in the index after they are handled, so the lower bound matters as much.
+      KeyConditionExpression: '#pk = :pk AND #slot BETWEEN :lowest AND :highest',
+      ExpressionAttributeNames: { '#pk': SLOT_INDEX.partition, '#slot': SLOT_INDEX.sort },
+      ExpressionAttributeValues: {
+        ':pk': slotPartition(slotOf(monthStart).monthOfYear, shard),
+        ':lowest': lowest,
+        ':highest': highest,
+      },
       Limit: this.options.pageSize ?? 100,
     })) {
-      // Users (their birthday) and their other events share the index; the entity tells which.
-      yield items.map((item): DueEntry =>
-        item.entity === USER_EVENT_ENTITY
-          ? { kind: 'event', event: userEventFromItem(item) }
-          : { kind: 'birthday', user: userFromItem(item) },
-      );
+      yield items.map((item) => dueEntryOf(item, monthStart));
     }
   }
 }
+
+/** Users (their birthday) and their other events share the index; the entity tells which. */
+function dueEntryOf(item: Record<string, unknown>, monthStart: number): DueEntry {
+  const slotAt = item[SLOT_INDEX.sort];
+  if (typeof slotAt !== 'number')
+    throw new Error(`slot-index item ${String(item.pk)}: no ${SLOT_INDEX.sort}`);
+  const writtenAt = item[WRITTEN_AT];
+  const seen = { at: monthStart + slotAt, ...(typeof writtenAt === 'number' ? { writtenAt } : {}) };
+  return item.entity === USER_EVENT_ENTITY
+    ? { kind: 'event', event: userEventFromItem(item), ...seen }
+    : { kind: 'birthday', user: userFromItem(item), ...seen };
+}
+
+const nextUtcMonthOf = (monthStart: number): number => {
+  const date = new Date(monthStart);
+  return Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1);
+};

@@ -3,24 +3,17 @@ import {
   DeleteCommand,
   PutCommand,
   QueryCommand,
-  UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { AlreadyExistsError, ConflictError, NotFoundError } from '#commons/errors';
 import type { UserSchedule } from '#domain/user';
 import type { UserEvent } from '#domain/user-event';
 import type { UserEventRepository } from '#ports/user-event-repository';
-import { rewindScheduleOf } from './dynamo-user-repository';
+import type { RewindGuard } from '#ports/user-repository';
+import { advanceScheduleOf, rewindScheduleOf, writtenAtOf } from './dynamo-user-repository';
 import { SingleItemReader, type ItemReader } from './item-reader';
 import { queryPages } from './query-pages';
-import {
-  LIST_INDEX,
-  dueAttributesOf,
-  duePartition,
-  eventsOfTypePartition,
-  keys,
-  shardOf,
-} from './table-layout';
+import { LIST_INDEX, dueAttributesOf, eventsOfTypePartition, keys, shardOf } from './table-layout';
 import { itemFields } from './item-fields';
 
 export const USER_EVENT_ENTITY = 'event';
@@ -28,7 +21,7 @@ const EVENT_PREFIX = 'EVENT#';
 
 /**
  * The item of a user event: beside its user (same partition, so one Query lists a user's events),
- * in the list index under its type, and in the sparse due index while it has a next occurrence
+ * in the list index under its type, and in the sparse slot index while it has a schedule
  * (sharded by the event id, like users by theirs).
  */
 export function userEventToItem(event: UserEvent, dueShards: number): Record<string, unknown> {
@@ -45,7 +38,7 @@ export function userEventToItem(event: UserEvent, dueShards: number): Record<str
     updatedAt: event.updatedAt,
     version: event.version,
   };
-  Object.assign(item, dueAttributesOf(event.schedule, event.id, dueShards));
+  Object.assign(item, dueAttributesOf(event.schedule, event.id, dueShards), writtenAtOf(event.updatedAt));
   if (event.lastRequestId !== undefined) item.lastRequestId = event.lastRequestId;
   return item;
 }
@@ -127,49 +120,29 @@ export class DynamoUserEventRepository implements UserEventRepository {
     throw new ConflictError(`event ${event.id} is no longer at version ${expectedVersion}`);
   }
 
-  async advanceSchedule(
+  advanceSchedule(
     userId: string,
     eventId: string,
     expectedVersion: number,
     to: UserSchedule | null,
+    writtenAt: number,
   ): Promise<boolean> {
-    const update = to
-      ? 'SET nextLocalDate = :toDate, dueAt = :toDueAt, duePk = :toDuePk, version = version + :one'
-      : 'REMOVE nextLocalDate, dueAt, duePk SET version = version + :one';
-    try {
-      await this.options.client.send(
-        new UpdateCommand({
-          TableName: this.options.tableName,
-          Key: keys.userEvent(userId, eventId),
-          UpdateExpression: update,
-          ConditionExpression: 'version = :expected',
-          ExpressionAttributeValues: {
-            ':expected': expectedVersion,
-            ':one': 1,
-            ...(to
-              ? {
-                  ':toDate': to.localDate,
-                  ':toDueAt': to.dueAt,
-                  ':toDuePk': duePartition(to.dueAt, shardOf(eventId, this.options.dueShards)),
-                }
-              : {}),
-          },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    return advanceScheduleOf(this.options.client, this.options.tableName, keys.userEvent(userId, eventId), {
+      expectedVersion,
+      to,
+      shard: shardOf(eventId, this.options.dueShards),
+      writtenAt,
+    });
   }
 
-  rewindSchedule(userId: string, eventId: string, to: UserSchedule): Promise<boolean> {
+  rewindSchedule(userId: string, eventId: string, to: UserSchedule, guard: RewindGuard): Promise<boolean> {
     return rewindScheduleOf(
       this.options.client,
       this.options.tableName,
       keys.userEvent(userId, eventId),
       to,
       shardOf(eventId, this.options.dueShards),
+      guard,
     );
   }
 

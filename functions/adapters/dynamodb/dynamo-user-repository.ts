@@ -2,9 +2,14 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { AlreadyExistsError, ConflictError, NotFoundError } from '#commons/errors';
 import type { StoredUser, UserSchedule } from '#domain/user';
-import { InvalidCursorError, type UserPage, type UserRepository } from '#ports/user-repository';
+import {
+  InvalidCursorError,
+  type RewindGuard,
+  type UserPage,
+  type UserRepository,
+} from '#ports/user-repository';
 import { listIndexPage } from './list-index';
-import { USER_LIST_PARTITION, dueAttributesOf, duePartition, keys, shardOf } from './table-layout';
+import { USER_LIST_PARTITION, WRITTEN_AT, dueAttributesOf, keys, shardOf, slotKeysOf } from './table-layout';
 import { itemFields } from './item-fields';
 import { SingleItemReader, type ItemReader } from './item-reader';
 
@@ -14,8 +19,8 @@ const ENTITY = 'user';
 
 /**
  * The DynamoDB item of a user: its profile, the list-index keys and, while a birthday is
- * scheduled, the due-index keys. Without a schedule the due attributes are absent (not null), so
- * the item drops out of the sparse due index.
+ * scheduled, the slot-index keys. Without a schedule the due attributes are absent (not null), so
+ * the item drops out of the sparse slot index.
  */
 export function userToItem(user: StoredUser, dueShards: number): UserItem {
   const item: UserItem = {
@@ -32,7 +37,7 @@ export function userToItem(user: StoredUser, dueShards: number): UserItem {
     updatedAt: user.updatedAt,
     version: user.version,
   };
-  Object.assign(item, dueAttributesOf(user.schedule, user.id, dueShards));
+  Object.assign(item, dueAttributesOf(user.schedule, user.id, dueShards), writtenAtOf(user.updatedAt));
   if (user.lastRequestId !== undefined) item.lastRequestId = user.lastRequestId;
   if (user.preferences !== undefined) {
     item.optOut = [...user.preferences.optOut];
@@ -172,56 +177,89 @@ export class DynamoUserRepository implements UserRepository {
     });
   }
 
-  rewindSchedule(userId: string, to: UserSchedule): Promise<boolean> {
+  rewindSchedule(userId: string, to: UserSchedule, guard: RewindGuard): Promise<boolean> {
     return rewindScheduleOf(
       this.client,
       this.tableName,
       keys.user(userId),
       to,
       shardOf(userId, this.dueShards),
+      guard,
     );
   }
 
-  async advanceSchedule(userId: string, expectedVersion: number, to: UserSchedule | null): Promise<boolean> {
-    // The version moves too, so an API edit that read the old schedule conflicts and re-reads
-    // instead of writing the claimed occurrence back into the due index.
-    const update = to
-      ? 'SET nextLocalDate = :toDate, dueAt = :toDueAt, duePk = :toDuePk, version = version + :one'
-      : 'REMOVE nextLocalDate, dueAt, duePk SET version = version + :one';
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.user(userId),
-          UpdateExpression: update,
-          // Any edit since the pass read the user (its copy may be stale) bumped the version.
-          ConditionExpression: 'version = :expected',
-          ExpressionAttributeValues: {
-            ':expected': expectedVersion,
-            ':one': 1,
-            ...(to
-              ? {
-                  ':toDate': to.localDate,
-                  ':toDueAt': to.dueAt,
-                  ':toDuePk': duePartition(to.dueAt, shardOf(userId, this.dueShards)),
-                }
-              : {}),
-          },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+  advanceSchedule(
+    userId: string,
+    expectedVersion: number,
+    to: UserSchedule | null,
+    writtenAt: number,
+  ): Promise<boolean> {
+    return advanceScheduleOf(this.client, this.tableName, keys.user(userId), {
+      expectedVersion,
+      to,
+      shard: shardOf(userId, this.dueShards),
+      writtenAt,
+    });
   }
 }
 
 /**
- * Moves a schedule back to `to` (one conditional update): only while the item exists, and only
- * if its next occurrence is later than `to` or it has none. Never moves anything later, so it
- * cannot undo an edit that scheduled earlier, and bumps the version so a pass holding the old
- * copy does not write it back. Shared by users (birthday) and events.
+ * `writtenAt` of an item written whole (an API create or edit): those stamp `updatedAt` with
+ * their clock on every write, so it is the instant of the write. Partial writes (advance,
+ * rewind) set `writtenAt` themselves.
+ */
+export function writtenAtOf(updatedAt: string): Record<string, number> {
+  const at = Date.parse(updatedAt);
+  return Number.isFinite(at) ? { [WRITTEN_AT]: at } : {};
+}
+
+/**
+ * Moves a schedule to `to` (`null` takes the item out of the slot index), only if the item is
+ * still at `expectedVersion`: the version the scheduler built the occurrence from (its copy may
+ * be stale). The version moves too, so an API edit that read the old schedule conflicts and
+ * re-reads instead of writing the handled occurrence back. Shared by users and events.
+ */
+export async function advanceScheduleOf(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  key: Record<string, string>,
+  options: { expectedVersion: number; to: UserSchedule | null; shard: number; writtenAt: number },
+): Promise<boolean> {
+  const { expectedVersion, to, shard, writtenAt } = options;
+  const update = to
+    ? 'SET nextLocalDate = :toDate, dueAt = :toDueAt, slotPk = :toSlotPk, slotAt = :toSlotAt, ' +
+      'writtenAt = :writtenAt, version = version + :one'
+    : 'REMOVE nextLocalDate, dueAt, slotPk, slotAt SET writtenAt = :writtenAt, version = version + :one';
+  try {
+    await client.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: key,
+        UpdateExpression: update,
+        // Any edit since the pass read the item (its copy may be stale) bumped the version.
+        ConditionExpression: 'version = :expected',
+        ExpressionAttributeValues: {
+          ':expected': expectedVersion,
+          ':one': 1,
+          ':writtenAt': writtenAt,
+          ...(to ? scheduleValues(to, shard) : {}),
+        },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+}
+
+/**
+ * Moves a schedule back to `to` (one conditional update), while the item exists and either is
+ * still at the version the worker read (nothing was written since: its anchor may be of a past
+ * year, ADR 0009, and is replaced whatever its date), or has no schedule, or its anchor is later
+ * than `to` (the scheduler moved it on in between). An API edit since the read that scheduled it
+ * at or before `to` wins. Bumps the version so a pass holding the old copy does not write it back.
+ * Shared by users (birthday) and events.
  */
 export async function rewindScheduleOf(
   client: DynamoDBDocumentClient,
@@ -229,6 +267,7 @@ export async function rewindScheduleOf(
   key: Record<string, string>,
   to: UserSchedule,
   shard: number,
+  guard: RewindGuard,
 ): Promise<boolean> {
   try {
     await client.send(
@@ -236,12 +275,14 @@ export async function rewindScheduleOf(
         TableName: tableName,
         Key: key,
         UpdateExpression:
-          'SET nextLocalDate = :toDate, dueAt = :toDueAt, duePk = :toDuePk, version = version + :one',
-        ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(dueAt) OR dueAt > :toDueAt)',
+          'SET nextLocalDate = :toDate, dueAt = :toDueAt, slotPk = :toSlotPk, slotAt = :toSlotAt, ' +
+          'writtenAt = :writtenAt, version = version + :one',
+        ConditionExpression:
+          'attribute_exists(pk) AND (version = :read OR attribute_not_exists(dueAt) OR dueAt > :toDueAt)',
         ExpressionAttributeValues: {
-          ':toDate': to.localDate,
-          ':toDueAt': to.dueAt,
-          ':toDuePk': duePartition(to.dueAt, shard),
+          ...scheduleValues(to, shard),
+          ':read': guard.readVersion,
+          ':writtenAt': guard.writtenAt,
           ':one': 1,
         },
       }),
@@ -251,6 +292,11 @@ export async function rewindScheduleOf(
     if (error instanceof ConditionalCheckFailedException) return false;
     throw error;
   }
+}
+
+function scheduleValues(to: UserSchedule, shard: number): Record<string, string | number> {
+  const { slotPk, slotAt } = slotKeysOf(to.dueAt, shard);
+  return { ':toDate': to.localDate, ':toDueAt': to.dueAt, ':toSlotPk': slotPk, ':toSlotAt': slotAt };
 }
 
 const USER_ID = /^[A-Za-z0-9._-]{1,128}$/;

@@ -11,7 +11,7 @@ export interface ItemFields {
   /** `undefined` when absent; a present value must be a string. */
   optionalText: (name: string) => string | undefined;
   integer: (name: string) => number;
-  /** The next occurrence of an item in the due index (see `dueAttributesOf`), or null. */
+  /** The anchor of an item in the slot index (see `dueAttributesOf`, ADR 0009), or null. */
   schedule: () => { localDate: string; dueAt: number } | null;
 }
 

@@ -1,8 +1,8 @@
 import type { CreateTableCommandInput, GlobalSecondaryIndex } from '@aws-sdk/client-dynamodb';
 import {
-  DUE_INDEX,
   LIST_INDEX,
   LOG_INDEX,
+  SLOT_INDEX,
   TABLE_KEYS,
   USER_OCCURRENCE_INDEX,
   WATCH_INDEX,
@@ -19,8 +19,8 @@ export function tableDefinition(tableName: string): CreateTableCommandInput {
     AttributeDefinitions: [
       { AttributeName: TABLE_KEYS.partition, AttributeType: 'S' },
       { AttributeName: TABLE_KEYS.sort, AttributeType: 'S' },
-      { AttributeName: DUE_INDEX.partition, AttributeType: 'S' },
-      { AttributeName: DUE_INDEX.sort, AttributeType: 'N' },
+      { AttributeName: SLOT_INDEX.partition, AttributeType: 'S' },
+      { AttributeName: SLOT_INDEX.sort, AttributeType: 'N' },
       { AttributeName: LIST_INDEX.partition, AttributeType: 'S' },
       { AttributeName: LIST_INDEX.sort, AttributeType: 'S' },
       { AttributeName: WATCH_INDEX.partition, AttributeType: 'S' },
@@ -34,7 +34,9 @@ export function tableDefinition(tableName: string): CreateTableCommandInput {
       { AttributeName: TABLE_KEYS.sort, KeyType: 'RANGE' },
     ],
     GlobalSecondaryIndexes: [
-      globalIndex(DUE_INDEX, 'ALL'),
+      // ALL: a pass reads each due item from the index alone. It is written only when an item's
+      // slot changes (API edits, re-keys), not by the yearly handling (ADR 0009).
+      globalIndex(SLOT_INDEX, 'ALL'),
       // Keys only: readers fetch the items by key (listIndexPage), so a change of a listed
       // item that keeps its list keys (a user's yearly advance, a circuit's state) writes no
       // index copy. Changing the projection of a deployed index means re-creating it.

@@ -4,10 +4,10 @@
  *
  * | entity        | pk                  | sk                 | indexes                               |
  * |---------------|---------------------|--------------------|---------------------------------------|
- * | user          | `USER#<userId>`     | `PROFILE`          | list (`USER`, id), due (while scheduled) |
+ * | user          | `USER#<userId>`     | `PROFILE`          | list (`USER`, id), slot (while scheduled) |
  * | occurrence    | `OCC#<occurrenceId>`| `STATE`            | watch (while not final), log, user    |
  * | attempt       | `OCC#<occurrenceId>`| `ATTEMPT#<seq>`    | (a first attempt that delivered is kept on the occurrence: `firstAttempt`) |
- * | user event    | `USER#<userId>`     | `EVENT#<eventId>`  | list (`EVENTS#<type>`, userId#eventId), due (while scheduled) |
+ * | user event    | `USER#<userId>`     | `EVENT#<eventId>`  | list (`EVENTS#<type>`, userId#eventId), slot (while scheduled) |
  * | event type    | `EVENTTYPE#<key>`   | `DEFINITION`       | list (`EVENTTYPE`, key)               |
  * | watermark     | `SCHEDULER`         | `WATERMARK`        |                                       |
  * | circuit       | `CIRCUIT#<endpoint>`| `STATE`            |                                       |
@@ -16,20 +16,27 @@
  * | audit entry   | `AUDIT#<UTC day>`   | `<id>`             | user (when about a user)              |
  * | replay job    | `REPLAY#<jobId>`    | `JOB`              | list (`REPLAY`, createdAt#jobId)      |
  *
- * The due index is sparse: an item is in it only while `duePk`/`dueAt` are set, i.e. while it has
- * a next occurrence that the scheduler has not yet handed to the queue. `duePk` is
- * `DUE#<UTC month of dueAt>#<shard>`: one partition per month and shard, so a pass reads only the
- * months between its watermark and now, and no partition takes more than its share of writes.
+ * The slot index is the due index, year-less (ADR 0009). An item is in it while it has a
+ * schedule: `nextLocalDate`/`dueAt` (the anchor: the occurrence as last written by the API, a
+ * re-key or a rewind, possibly of a past year) and its slot, `slotPk` = `SLOT#<UTC month of year
+ * MM>#<shard>` and `slotAt` = ms from the start of that UTC month. The slot recurs every year
+ * the anchor's instant does, so handling an occurrence writes nothing when next year's falls on
+ * the same slot (most of them); only a shift (DST rules, 29 February, a rule change) re-keys the
+ * item. `writtenAt` (epoch ms of the item's last write) lets a pass skip, without a request, an
+ * entry that an earlier pass has certainly seen (the margin rule in schedule-due.use-case.ts).
  */
-import { bucketOf } from '#ports/scheduler-state';
+import { bucketOf, slotOf } from '#ports/scheduler-state';
 
 export const TABLE_KEYS = { partition: 'pk', sort: 'sk' } as const;
 
-export const DUE_INDEX = { name: 'due-index', partition: 'duePk', sort: 'dueAt' } as const;
+/** Sparse, ALL projection (a pass needs no second read): see the header and ADR 0009. */
+export const SLOT_INDEX = { name: 'slot-index', partition: 'slotPk', sort: 'slotAt' } as const;
+/** Epoch ms of the last write of a scheduled item (user, user event): see the margin rule. */
+export const WRITTEN_AT = 'writtenAt';
 /**
  * Keys only: users, event types, the events of a type, API keys, circuits and replay jobs by
  * partition (`listPk`) in `listSk` order. Readers fetch the items by key (`listIndexPage`), so
- * updates that keep the list keys (the yearly advance of every user) do not write the index.
+ * updates that keep the list keys (a user's re-key, a circuit's state) do not write the index.
  */
 export const LIST_INDEX = { name: 'list-index', partition: 'listPk', sort: 'listSk' } as const;
 /**
@@ -92,22 +99,25 @@ export const API_KEY_LIST_PARTITION = 'APIKEY';
 /** Partition key of the list index for replay jobs; the sort key is `<ISO createdAt>#<jobId>`. */
 export const REPLAY_JOB_LIST_PARTITION = 'REPLAY';
 
-/** Number of write shards per day of the due index (DESIGN core idea 1). */
+/** Number of write shards per month of the slot index (DESIGN core idea 1). */
 export const DEFAULT_DUE_SHARDS = 8;
 
 /**
- * Both time-keyed indexes are bucketed by UTC month (`YYYY-MM`) and shard. Writes land near "now"
- * (or on the same date next year) whatever the bucket's size, the shards spread them, and a
- * query with `<= now` reads only what is due; month buckets keep a pass after a long gap short
- * (a year of downtime: 13 buckets per shard, not 366).
+ * The watch and log indexes are bucketed by UTC month (`YYYY-MM`) and shard. Writes land near
+ * "now" whatever the bucket's size, the shards spread them, and a query with `<= now` reads only
+ * what is due; month buckets keep a pass after a long gap short (a year of downtime: 13 buckets
+ * per shard, not 366). The slot index is bucketed by UTC month of the year (`MM`) and shard.
  */
 
-/** `DUE#YYYY-MM#<shard>`: the due-index partition of a bucket and shard. */
-export const duePartitionOfBucket = (bucket: string, shard: number): string => `DUE#${bucket}#${shard}`;
+/** `SLOT#MM#<shard>`: the slot-index partition of a UTC month of the year (1-12) and shard. */
+export const slotPartition = (monthOfYear: number, shard: number): string =>
+  `SLOT#${String(monthOfYear).padStart(2, '0')}#${shard}`;
 
-/** `DUE#YYYY-MM#<shard>` for a due instant. */
-export const duePartition = (dueAtMs: number, shard: number): string =>
-  duePartitionOfBucket(bucketOf(dueAtMs), shard);
+/** The slot-index keys of a due instant on a shard. */
+export function slotKeysOf(dueAtMs: number, shard: number): { slotPk: string; slotAt: number } {
+  const { monthOfYear, slotAt } = slotOf(dueAtMs);
+  return { slotPk: slotPartition(monthOfYear, shard), slotAt };
+}
 
 /** `WATCH#YYYY-MM#<shard>`: the watch-index partition of a bucket and shard. */
 export const watchPartitionOfBucket = (bucket: string, shard: number): string => `WATCH#${bucket}#${shard}`;
@@ -117,8 +127,9 @@ export const watchPartition = (watchAtMs: number, shard: number): string =>
   watchPartitionOfBucket(bucketOf(watchAtMs), shard);
 
 /**
- * The due-index attributes of an item with a next occurrence (a user's birthday, a user event):
- * none without one, so the item drops out of the sparse index. The shard follows `id`.
+ * The slot-index attributes of an item with a schedule (a user's birthday, a user event): the
+ * anchor (`nextLocalDate`, `dueAt`) and its slot; none without one, so the item drops out of the
+ * sparse index. The shard follows `id`.
  */
 export function dueAttributesOf(
   schedule: { localDate: string; dueAt: number } | null | undefined,
@@ -129,7 +140,7 @@ export function dueAttributesOf(
   return {
     nextLocalDate: schedule.localDate,
     dueAt: schedule.dueAt,
-    duePk: duePartition(schedule.dueAt, shardOf(id, dueShards)),
+    ...slotKeysOf(schedule.dueAt, shardOf(id, dueShards)),
   };
 }
 

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { sameSlot, slotOf } from '#ports/scheduler-state';
 import {
   BIRTHDAY_SEND_AT,
   birthdayRule,
   nextOccurrence,
   occurrenceAfter,
   occurrenceInYear,
+  yearAtSlot,
   type AnnualRule,
   type ScheduledOccurrence,
 } from '#domain/schedule';
@@ -120,5 +122,36 @@ describe('occurrenceAfter', () => {
   it('given a date before the first year, when advanced, then the first year is next', () => {
     const rule = birthdayRule({ birthday: '2027-05-01', timezone: 'UTC' });
     expect(occurrenceAfter(rule, '2020-05-01').localDate).toBe('2028-05-01');
+  });
+});
+
+describe('slots of the year-less due index (ADR 0009)', () => {
+  it('given one local date and time in two years without a shift, then both fall on one slot', () => {
+    expect(slotOf(at('2027-06-15T09:00:00Z'))).toEqual({ monthOfYear: 6, slotAt: (14 * 24 + 9) * 3_600_000 });
+    expect(sameSlot(at('2027-06-15T09:00:00Z'), at('2031-06-15T09:00:00Z'))).toBe(true);
+  });
+
+  it('given a DST rule that moves the UTC instant, or 29 February, then the slots differ', () => {
+    const rule = birthdayRule({ birthday: '1990-03-10', timezone: 'America/New_York' });
+    expect(sameSlot(occurrenceInYear(rule, 2026).dueAt, occurrenceInYear(rule, 2027).dueAt)).toBe(false);
+    expect(sameSlot(at('2028-02-29T09:00:00Z'), at('2029-02-28T09:00:00Z'))).toBe(false);
+  });
+
+  it('given an anchor and an instant of its slot whole years on, then yearAtSlot names the local year', () => {
+    const anchor = occurrence('2026-06-15', '2026-06-15T09:00:00Z');
+    expect(yearAtSlot(anchor, at('2026-06-15T09:00:00Z'))).toBe(2026);
+    expect(yearAtSlot(anchor, at('2029-06-15T09:00:00Z'))).toBe(2029);
+    // 31 years on: leap days add up to a week, far from half a year.
+    expect(yearAtSlot(anchor, at('2057-06-15T09:00:00Z'))).toBe(2057);
+  });
+
+  it('given a local date whose instant is in the previous UTC year (east of UTC on 1 January), then the local year is still right', () => {
+    const anchor = occurrence('2027-01-01', '2026-12-31T19:00:00Z'); // 09:00 in Pacific/Kiritimati
+    expect(yearAtSlot(anchor, at('2027-12-31T19:00:00Z'))).toBe(2028);
+  });
+
+  it('given an instant of the slot before the anchor’s year (scheduled after this year’s had passed), then undefined', () => {
+    const anchor = occurrence('2028-06-15', '2028-06-15T09:00:00Z');
+    expect(yearAtSlot(anchor, at('2027-06-15T09:00:00Z'))).toBeUndefined();
   });
 });

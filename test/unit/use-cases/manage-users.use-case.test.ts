@@ -50,11 +50,26 @@ describe('ManageUsers', () => {
   });
 
   it('given a name-only change, when patched, then the pending occurrence is kept even if now is past it', async () => {
-    const { manage, clock } = setup();
+    const { manage, clock, users } = setup();
     const created = await manage.create(ada, 'req-1');
     clock.set(Date.parse('2025-12-10T09:30:00Z')); // due, but not yet handed to the queue
     const patched = await manage.patch(created.id, { firstName: 'Augusta' }, 'req-2');
-    expect(patched.schedule).toEqual(created.schedule);
+    // Stored: the anchor as it was, so the scheduler still finds today's due.
+    expect(users.users.get(created.id)?.schedule).toEqual(created.schedule);
+    // Shown: the next one after now (a due one not yet handled shows in the notification log).
+    expect(patched.schedule).toEqual({ localDate: '2026-12-10', dueAt: Date.parse('2026-12-10T09:00:00Z') });
+  });
+
+  it('given an anchor the scheduler handled years ago (year-less index), when read, then the next birthday after now is shown', async () => {
+    const { manage, clock, users } = setup();
+    const created = await manage.create(ada, 'req-1'); // anchor 2025-12-10
+    clock.set(Date.parse('2028-03-01T00:00:00Z'));
+    expect((await manage.get(created.id)).schedule).toEqual({
+      localDate: '2028-12-10',
+      dueAt: Date.parse('2028-12-10T09:00:00Z'),
+    });
+    expect((await manage.list(10)).items[0]?.schedule?.localDate).toBe('2028-12-10');
+    expect(users.users.get(created.id)?.schedule?.localDate).toBe('2025-12-10');
   });
 
   it('given a birthday change, when patched, then it is rescheduled from now', async () => {
