@@ -11,6 +11,8 @@ export interface SchedulerProgress {
   shards?: readonly number[];
   /** The now of the pass that wrote it (as read back; ignored on write, which takes `now`). */
   passedAt?: number;
+  /** The now of the last pass that re-read the whole safety margin (SchedulerSettings). */
+  fullMarginAt?: number;
 }
 
 /** The scheduler's watermark: everything due up to it has been handed on. */

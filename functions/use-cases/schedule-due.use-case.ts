@@ -44,8 +44,15 @@ export interface SchedulerSettings {
   initialLookbackMs: number;
   /** Due items one pass handles at most; the rest waits for the next pass (watermark stays). */
   maxItemsPerPass: number;
-  /** Re-read this much before the watermark, against clock skew between writers. */
+  /**
+   * Re-read this much before the watermark, against clock skew between writers and late index
+   * copies: once every `fullMarginEveryMs`; the passes between re-read `quickMarginMs` only.
+   */
   safetyMarginMs: number;
+  /** The margin of the passes between two full ones (the usual skew, a late copy of seconds). */
+  quickMarginMs: number;
+  /** How often a pass re-reads the whole `safetyMarginMs` (a late index copy of minutes). */
+  fullMarginEveryMs: number;
 }
 
 export const DEFAULT_SCHEDULER_SETTINGS: SchedulerSettings = {
@@ -58,6 +65,12 @@ export const DEFAULT_SCHEDULER_SETTINGS: SchedulerSettings = {
   // It is also what the margin rule (seenOrNotYet) counts on: an item last written more than this
   // before the watermark was visible to the pass that moved the watermark past its slot.
   safetyMarginMs: 3_600_000,
+  // Handled entries stay in the index (ADR 0009), so every re-read returns the last margin's
+  // entries again: an hour on every pass is ~60 reads of each entry (~3 RRU per notification),
+  // two minutes and an hour every 15 minutes ~6 (~0.3 RRU). An index copy later than two
+  // minutes (rare) is then found by the next full re-read: up to 15 minutes late, not lost.
+  quickMarginMs: 120_000,
+  fullMarginEveryMs: 15 * 60_000,
 };
 
 export interface PassResult {
@@ -195,9 +208,12 @@ export class ScheduleDueOccurrences {
     // month buckets of the index before ADR 0009 had it read: whatever was scheduled in that
     // month and never handled (the API ran before any pass did) is found, late or not.
     const firstFrom = startOfUtcMonth(now - this.settings.initialLookbackMs - this.settings.safetyMarginMs);
+    const fullMargin =
+      stored?.fullMarginAt === undefined || now - stored.fullMarginAt >= this.settings.fullMarginEveryMs;
+    const margin = fullMargin ? this.settings.safetyMarginMs : this.settings.quickMarginMs;
     const fromOf = (shard: number): number => {
       const mark = storedMarks?.[shard];
-      return mark === undefined ? firstFrom : mark - this.settings.safetyMarginMs;
+      return mark === undefined ? firstFrom : mark - margin;
     };
     const from = Math.min(...Array.from({ length: shardCount }, (_, shard) => fromOf(shard)));
     const pass: PassState = {
@@ -231,7 +247,11 @@ export class ScheduleDueOccurrences {
     }
 
     const watermark = Math.min(...pass.marks);
-    await this.deps.watermarks.set({ watermark, shards: pass.marks }, now);
+    const fullMarginAt = fullMargin ? now : stored.fullMarginAt;
+    await this.deps.watermarks.set(
+      { watermark, shards: pass.marks, ...(fullMarginAt === undefined ? {} : { fullMarginAt }) },
+      now,
+    );
     if (pass.events.length > 0) await this.deps.events.publish(pass.events);
     const { due, enqueued, skipped, rescued, pending } = pass;
     const lagMs = now - (stored?.watermark ?? now);
@@ -274,8 +294,9 @@ export class ScheduleDueOccurrences {
 
   /**
    * Entries a pass leaves alone without a request (ADR 0009):
-   * - The margin rule. Every pass re-reads `safetyMarginMs` before its shard's mark, and handled
-   *   entries stay in the index, so each pass would find the last hour's again. An entry whose
+   * - The margin rule. Every pass re-reads a margin before its shard's mark (`quickMarginMs`, and
+   *   `safetyMarginMs` every `fullMarginEveryMs`), and handled entries stay in the index, so each
+   *   pass would find the margin's again. An entry whose
    *   slot is at or before the stored mark of its shard, on an item last written more than the
    *   margin before that mark, was visible to the pass that moved the mark to or past the slot
    *   (that pass read up to its now, which is at or after the mark it wrote); that pass handled

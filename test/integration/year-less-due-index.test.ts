@@ -1,12 +1,13 @@
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '#commons/clock';
 import { DynamoOccurrenceRepository } from '#adapters/dynamodb/dynamo-occurrence-repository';
 import { DynamoDueIndex, DynamoWatermarkStore } from '#adapters/dynamodb/dynamo-scheduler-state';
 import { DynamoUserRepository } from '#adapters/dynamodb/dynamo-user-repository';
+import { SLOT_INDEX } from '#adapters/dynamodb/table-layout';
 import { EventBridgePublisher } from '#adapters/eventbridge/eventbridge-publisher';
 import { SqsNotificationQueue } from '#adapters/sqs/sqs-notification-queue';
 import { cancel } from '#domain/occurrence';
@@ -208,6 +209,77 @@ describe('the year-less due index: a scheduler pass over the years', () => {
     expect(requests.get('PutItemCommand')).toBe(1);
     expect(requests.get('UpdateItemCommand')).toBeUndefined();
     expect(requests.get('QueryCommand')).toBeGreaterThan(0);
+  });
+
+  it('given entries handled half an hour ago, then the passes in between re-read two minutes of the index and every fifteenth the whole hour, at no request per entry', async () => {
+    const returned: number[] = [];
+    counted.raw.middlewareStack.add(
+      (next, context) => async (args) => {
+        const result = await next(args);
+        if (context.commandName === 'QueryCommand') {
+          const input = args.input as { IndexName?: string };
+          const output = result.output as { Count?: number };
+          if (input.IndexName === SLOT_INDEX.name) returned.push(output.Count ?? 0);
+        }
+        return result;
+      },
+      { step: 'initialize', name: 'slotEntriesReturned' },
+    );
+    const slotEntriesOf = async (instant: string): Promise<number> => {
+      returned.length = 0;
+      const pass = await passAt(instant);
+      expect(pass).toMatchObject({ due: 0, enqueued: 0 });
+      // No read or create for a re-read entry; the puts are the watermark and, at 09:15, the
+      // watch index re-sending the three still queued (no worker runs here).
+      expect(requests.get('BatchGetItemCommand')).toBeUndefined();
+      expect(requests.get('PutItemCommand')).toBe(1 + pass.rescued);
+      return returned.reduce((sum, count) => sum + count, 0);
+    };
+    for (const name of ['A', 'B', 'C']) await create('1990-04-02', 'UTC', name);
+    expect(await passAt('2027-04-02T09:00:00Z')).toMatchObject({ due: 3, enqueued: 3 }); // a full margin
+
+    expect(await slotEntriesOf('2027-04-02T09:01:00Z')).toBe(3); // from 08:58: still in view
+    expect(await slotEntriesOf('2027-04-02T09:04:00Z')).toBe(3); // from 08:59
+    expect(await slotEntriesOf('2027-04-02T09:08:00Z')).toBe(0); // from 09:02
+    expect(await slotEntriesOf('2027-04-02T09:14:00Z')).toBe(0);
+    // Fifteen minutes after the last full re-read: 08:14-09:15, the entries come back, skipped.
+    expect(await slotEntriesOf('2027-04-02T09:15:00Z')).toBe(3);
+    expect(await slotEntriesOf('2027-04-02T09:16:00Z')).toBe(0);
+  });
+
+  it('given an index copy that shows up ten minutes late, then the next full re-read finds it and it is sent once', async () => {
+    const user = await create('1990-04-02', 'UTC');
+    // The item is written at 08:59 but, as a late index copy would, is absent from the index
+    // until 09:10: its slot keys are put back only then (as the API wrote them).
+    clock.set(Date.parse('2027-04-02T08:59:00Z'));
+    await manageUsers.patch(user.id, { firstName: 'Late' }, 'req-late');
+    const written = await table.doc.send(
+      new GetCommand({ TableName: table.tableName, Key: { pk: `USER#${user.id}`, sk: 'PROFILE' } }),
+    );
+    const { slotPk, slotAt } = written.Item as { slotPk: string; slotAt: number };
+    await table.doc.send(
+      new UpdateCommand({
+        TableName: table.tableName,
+        Key: { pk: `USER#${user.id}`, sk: 'PROFILE' },
+        UpdateExpression: 'REMOVE slotPk, slotAt',
+      }),
+    );
+    expect(await passAt('2027-04-02T09:00:00Z')).toMatchObject({ due: 0, enqueued: 0 });
+    expect(await passAt('2027-04-02T09:05:00Z')).toMatchObject({ due: 0, enqueued: 0 });
+    clock.set(Date.parse('2027-04-02T09:10:00Z'));
+    await table.doc.send(
+      new UpdateCommand({
+        TableName: table.tableName,
+        Key: { pk: `USER#${user.id}`, sk: 'PROFILE' },
+        UpdateExpression: 'SET slotPk = :pk, slotAt = :at',
+        ExpressionAttributeValues: { ':pk': slotPk, ':at': slotAt },
+      }),
+    );
+    expect(await passAt('2027-04-02T09:11:00Z')).toMatchObject({ due: 0, enqueued: 0 }); // quick: 09:09-
+    expect(await passAt('2027-04-02T09:15:00Z')).toMatchObject({ due: 1, enqueued: 1 }); // full: 08:14-
+    expect(await passAt('2027-04-02T09:20:00Z')).toMatchObject({ due: 0, enqueued: 0 });
+    expect(await queuedCount()).toBe(1);
+    expect(await occurrenceOf(user, '2027-04-02')).toMatchObject({ status: 'queued' });
   });
 
   it('given an edit just before the due instant, when the next pass re-reads it, then it is handled as usual and still sent once', async () => {

@@ -31,7 +31,8 @@ export class DynamoWatermarkStore implements WatermarkStore {
         ? shards
         : undefined;
     const passedAt = typeof Item.updatedAt === 'number' ? { passedAt: Item.updatedAt } : {};
-    return { watermark: Item.watermark, ...(marks ? { shards: marks } : {}), ...passedAt };
+    const fullMarginAt = typeof Item.fullMarginAt === 'number' ? { fullMarginAt: Item.fullMarginAt } : {};
+    return { watermark: Item.watermark, ...(marks ? { shards: marks } : {}), ...passedAt, ...fullMarginAt };
   }
 
   async set(progress: SchedulerProgress, now: number): Promise<void> {
@@ -43,6 +44,7 @@ export class DynamoWatermarkStore implements WatermarkStore {
           entity: 'watermark',
           watermark: progress.watermark,
           ...(progress.shards ? { shardMarks: [...progress.shards] } : {}),
+          ...(progress.fullMarginAt === undefined ? {} : { fullMarginAt: progress.fullMarginAt }),
           updatedAt: now,
         },
       }),
