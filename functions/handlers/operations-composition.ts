@@ -8,10 +8,9 @@ import type { OperationsDeps } from '#api/routes/operations.routes';
 import type { Clock } from '#commons/clock';
 import { logger } from '#commons/powertools';
 import type { EventPublisher } from '#ports/event-publisher';
-import { BulkUsers } from '#use-cases/bulk-users.use-case';
+import { BulkUsers, type BulkUserCommands } from '#use-cases/bulk-users.use-case';
 import { ControlCircuits } from '#use-cases/control-circuits.use-case';
 import { ManageDeadLetters } from '#use-cases/manage-dead-letters.use-case';
-import type { ManageUsers } from '#use-cases/manage-users.use-case';
 import { ViewNotifications } from '#use-cases/notification-log.use-case';
 import { publishCircuitTransition } from './pipeline';
 
@@ -23,9 +22,8 @@ export interface OperationsCompositionOptions {
   queueUrl: string;
   deadLetterQueueUrl: string;
   clock: Clock;
-  /** The API's user use case, and the same one assigning a given id (bulk create/upsert with id). */
-  manageUsers: ManageUsers;
-  manageUsersWithId: (id: string) => ManageUsers;
+  /** The user use cases for one bulk request (BulkUsers: fresh per request). */
+  bulkUserCommands: () => BulkUserCommands;
   /** Where circuit changes made by admins are published; without it they are logged and counted only. */
   events?: EventPublisher;
   /** Long polling of each DLQ receive (1 s in AWS; 0 against the local SQS server, which is exact). */
@@ -76,8 +74,7 @@ export function composeOperations(options: OperationsCompositionOptions): Operat
       },
     }),
     bulkUsers: new BulkUsers({
-      manageUsers: options.manageUsers,
-      manageUsersWithId: options.manageUsersWithId,
+      forRequest: options.bulkUserCommands,
       onUnexpectedError: (error) => {
         logger.error('bulk user operation failed', error instanceof Error ? error : new Error(String(error)));
       },

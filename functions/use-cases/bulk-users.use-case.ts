@@ -20,6 +20,13 @@ export interface BulkOutcome {
 /** Operations in flight at once: enough to hide latency, few enough not to throttle the table. */
 export const BULK_CONCURRENCY = 8;
 
+/** The user use cases one bulk request runs its operations with. */
+export interface BulkUserCommands {
+  manageUsers: ManageUsers;
+  /** The same use case, but assigning `id` to the user it creates (create with id, upsert). */
+  manageUsersWithId: (id: string) => ManageUsers;
+}
+
 /**
  * Bulk user import on top of {@link ManageUsers}: each operation is exactly what the single
  * route does (same rules, same scheduling), and answers on its own, so a bad operation never
@@ -28,9 +35,11 @@ export const BULK_CONCURRENCY = 8;
 export class BulkUsers {
   constructor(
     private readonly deps: {
-      manageUsers: ManageUsers;
-      /** The same use case, but assigning `id` to the user it creates (create with id, upsert). */
-      manageUsersWithId: (id: string) => ManageUsers;
+      /**
+       * The use cases for one request: fresh per request, so they may share what the request
+       * reads once (the event types, EventTypeCatalog.snapshot) without keeping it longer.
+       */
+      forRequest: () => BulkUserCommands;
       /** Errors that are not the caller's (the operation answers 500). */
       onUnexpectedError?: (error: unknown) => void;
     },
@@ -45,28 +54,33 @@ export class BulkUsers {
       const key = operation.id ?? `#${index}`;
       chains.set(key, [...(chains.get(key) ?? []), index]);
     });
+    const users = this.deps.forRequest();
     await mapLimited([...chains.values()], BULK_CONCURRENCY, async (indexes) => {
       for (const index of indexes) {
         const operation = operations[index];
-        if (operation) outcomes[index] = await this.applyOne(operation, requestId);
+        if (operation) outcomes[index] = await this.applyOne(users, operation, requestId);
       }
     });
     return outcomes;
   }
 
-  private async applyOne(operation: BulkOperation, requestId: string): Promise<BulkOutcome> {
+  private async applyOne(
+    users: BulkUserCommands,
+    operation: BulkOperation,
+    requestId: string,
+  ): Promise<BulkOutcome> {
     try {
       switch (operation.op) {
         case 'create': {
-          const users =
-            operation.id === undefined ? this.deps.manageUsers : this.deps.manageUsersWithId(operation.id);
-          const user = await users.create(operation.user, requestId);
+          const creator =
+            operation.id === undefined ? users.manageUsers : users.manageUsersWithId(operation.id);
+          const user = await creator.create(operation.user, requestId);
           return { status: 201, id: user.id };
         }
         case 'upsert':
-          return await this.upsert(operation.id, operation.user, requestId);
+          return await this.upsert(users, operation.id, operation.user, requestId);
         case 'delete':
-          await this.deps.manageUsers.delete(operation.id);
+          await users.manageUsers.delete(operation.id);
           return { status: 204, id: operation.id };
       }
     } catch (error) {
@@ -75,19 +89,24 @@ export class BulkUsers {
   }
 
   /** Replace when it exists, else create with that id; a concurrent create makes it a replace. */
-  private async upsert(id: string, user: UserProfile, requestId: string): Promise<BulkOutcome> {
+  private async upsert(
+    users: BulkUserCommands,
+    id: string,
+    user: UserProfile,
+    requestId: string,
+  ): Promise<BulkOutcome> {
     try {
-      await this.deps.manageUsers.replace(id, user, requestId);
+      await users.manageUsers.replace(id, user, requestId);
       return { status: 200, id };
     } catch (error) {
       if (!(error instanceof NotFoundError)) throw error;
     }
     try {
-      await this.deps.manageUsersWithId(id).create(user, requestId);
+      await users.manageUsersWithId(id).create(user, requestId);
       return { status: 201, id };
     } catch (error) {
       if (!(error instanceof AlreadyExistsError)) throw error;
-      await this.deps.manageUsers.replace(id, user, requestId);
+      await users.manageUsers.replace(id, user, requestId);
       return { status: 200, id };
     }
   }

@@ -2,6 +2,9 @@ import { BUILT_IN_KEYS, builtInEventType, isBuiltInKey, type EventType } from '#
 import type { Clock } from '#commons/clock';
 import type { EventTypeRepository } from '#ports/event-type-repository';
 
+/** A clock that never moves: with an endless TTL, what `get` read once is kept (snapshot). */
+const STOPPED_CLOCK: Clock = { now: () => 0 };
+
 /**
  * The event types in effect: a stored definition where there is one, else the built-in default
  * (birthday, anniversary, reminder). Without a repository (older wiring, unit tests) only the
@@ -58,6 +61,18 @@ export class EventTypeCatalog {
       .filter((type) => !isBuiltInKey(type.key))
       .sort((a, b) => a.key.localeCompare(b.key));
     return [...builtIns, ...custom];
+  }
+
+  /**
+   * The same catalog, reading each type once for as long as it is kept: one bulk request
+   * schedules all its rows under one version of the birthday type, with one read instead of one
+   * per row. Never kept beyond a request (a type edit must reach the next one).
+   */
+  snapshot(): EventTypeCatalog {
+    return new EventTypeCatalog(this.repository, this.defaultMaxLatenessHours, {
+      clock: STOPPED_CLOCK,
+      ttlMs: Number.POSITIVE_INFINITY,
+    });
   }
 
   /** A lookup that reads each key once: one scheduler pass sees one version of every type. */

@@ -16,7 +16,7 @@ import { EventBridgePublisher } from '#adapters/eventbridge/eventbridge-publishe
 import type { Principal } from '#api/router';
 import { BULK_MAX_BODY_BYTES } from '#api/schemas/users-bulk.schema';
 import { ManualClock } from '#commons/clock';
-import { composeApi } from '#handlers/api-composition';
+import { bulkUserCommands, composeApi } from '#handlers/api-composition';
 import { createApiHandler } from '#handlers/api.handler';
 import { composeOperations } from '#handlers/operations-composition';
 import { buildScheduler, buildWorker, type Worker } from '#handlers/pipeline';
@@ -127,8 +127,7 @@ export class OperationsHarness {
       ...composeApi({ ...common, metrics: new RecordedMetrics({ clock: this.clock }) }),
       operations: composeOperations({
         ...common,
-        manageUsers: this.manageUsers,
-        manageUsersWithId: (id) => new ManageUsers({ ...userDeps, newId: () => id }),
+        bulkUserCommands: () => bulkUserCommands(userDeps),
         events: new EventBridgePublisher({ client: this.eventBridge, eventBusName: 'occasions' }),
         deadLetterWaitSeconds: 0,
       }),
