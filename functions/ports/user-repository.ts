@@ -53,6 +53,11 @@ export interface UserRepository {
 export interface RewindGuard {
   /** The item's version as the worker read it. */
   readVersion: number;
+  /**
+   * The anchor's `dueAt` as the worker read it: an edit that kept the schedule (a new name)
+   * bumps the version but leaves the anchor, and must not refuse the rewind.
+   */
+  readDueAt?: number;
   /** Epoch ms of the write, the worker's now (ADR 0009, the margin rule). */
   writtenAt: number;
 }

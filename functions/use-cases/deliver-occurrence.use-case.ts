@@ -269,7 +269,11 @@ export class DeliverOccurrence {
     if (!next) return;
     const existing = await this.deps.occurrences.get(occurrenceIdOf(target, next.localDate));
     if (existing && FINAL_STATUSES.has(existing.status)) return;
-    const guard = { readVersion: target.version, writtenAt: now };
+    const guard = {
+      readVersion: target.version,
+      writtenAt: now,
+      ...(target.schedule ? { readDueAt: target.schedule.dueAt } : {}),
+    };
     if (isBirthday(target)) await this.deps.users.rewindSchedule(target.userId, next, guard);
     else await this.deps.userEvents?.rewindSchedule(target.userId, target.eventId, next, guard);
   }

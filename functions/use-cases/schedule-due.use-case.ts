@@ -636,12 +636,15 @@ function capMarks(pass: PassState, at: number): void {
 }
 
 /**
- * The stored marks, one per shard. A watermark without them (written before they existed), or
- * with another shard count (DUE_SHARDS changed), stands for every shard: it is their minimum.
+ * The stored marks, one per shard. With another shard count (DUE_SHARDS changed), their minimum,
+ * the watermark, stands for every shard. A watermark written before marks existed (ADR 0001's)
+ * was held *at* an entry still waiting, not after it, so it stands for "handled before", one
+ * millisecond earlier: otherwise the margin rule would skip the entries due at that instant.
  */
 function marksOf(stored: SchedulerProgress, shards: number): number[] {
   const marks = stored.shards;
-  return marks?.length === shards ? [...marks] : Array.from({ length: shards }, () => stored.watermark);
+  if (marks === undefined) return Array.from({ length: shards }, () => stored.watermark - 1);
+  return marks.length === shards ? [...marks] : Array.from({ length: shards }, () => stored.watermark);
 }
 
 const targetOf = (entry: DueEntry): ScheduledTarget =>

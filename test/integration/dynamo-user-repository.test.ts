@@ -241,9 +241,19 @@ describe('DynamoUserRepository', () => {
       await repository.create(user);
       const edited = { localDate: '2030-12-10', dueAt: Date.UTC(2030, 11, 10, 8) };
       await repository.replace({ ...user, schedule: edited, version: 2 }, 1);
-      const guard = { readVersion: user.version, writtenAt: WRITTEN_AT };
+      const guard = { readVersion: user.version, readDueAt: user.schedule?.dueAt, writtenAt: WRITTEN_AT };
       expect(await repository.rewindSchedule(user.id, today, guard)).toBe(false);
       expect((await repository.get(user.id))?.schedule).toEqual(edited);
+    });
+
+    it('given an API edit since the read that kept the schedule (a new name), then it still moves to the target', async () => {
+      const anchor = { localDate: '2029-12-10', dueAt: Date.UTC(2029, 11, 10, 9) };
+      const user = aUser({ schedule: anchor });
+      await repository.create(user);
+      await repository.replace({ ...user, firstName: 'Renamed', version: 2 }, 1);
+      const guard = { readVersion: user.version, readDueAt: anchor.dueAt, writtenAt: WRITTEN_AT };
+      expect(await repository.rewindSchedule(user.id, today, guard)).toBe(true);
+      expect(await repository.get(user.id)).toMatchObject({ firstName: 'Renamed', schedule: today });
     });
 
     it('given a deleted user, then false and nothing is recreated', async () => {

@@ -87,6 +87,23 @@ describe('the coalescing item reader (the worker reads a batch of records togeth
     expect(requests.get('BatchGetItemCommand')?.count).toBe(2);
   });
 
+  it('given one bad key among good ones, when the batch is refused, then only that read fails and the others answer', async () => {
+    reset();
+    const reader = new CoalescingItemReader({ client: table.doc, tableName: table.tableName });
+
+    const reads = await Promise.allSettled([
+      reader.read(keyOf('b'), strong),
+      reader.read({ pk: '', sk: 'THING' }, strong), // DynamoDB refuses an empty key value
+      reader.read(keyOf('c'), strong),
+    ]);
+
+    expect(reads.map((read) => read.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    const names = reads.map((read) => (read.status === 'fulfilled' ? read.value?.name : undefined));
+    expect(names).toEqual(['b', undefined, 'c']);
+    expect(requests.get('BatchGetItemCommand')?.count).toBe(1);
+    expect(requests.get('GetItemCommand')?.count).toBe(3);
+  });
+
   it('given a request that fails, when the reads resolve, then every read of that request fails with its error and later reads work', async () => {
     const broken = new CoalescingItemReader({ client: table.doc, tableName: 'no-such-table' });
 

@@ -1,7 +1,7 @@
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '#commons/clock';
 import { DynamoOccurrenceRepository } from '#adapters/dynamodb/dynamo-occurrence-repository';
@@ -245,6 +245,21 @@ describe('the year-less due index: a scheduler pass over the years', () => {
     // Fifteen minutes after the last full re-read: 08:14-09:15, the entries come back, skipped.
     expect(await slotEntriesOf('2027-04-02T09:15:00Z')).toBe(3);
     expect(await slotEntriesOf('2027-04-02T09:16:00Z')).toBe(0);
+  });
+
+  it('given a watermark of the older layout held at an entry still waiting, then the first pass handles that entry', async () => {
+    const user = await create('1990-04-02', 'UTC');
+    // ADR 0001's passes held the watermark *at* the first entry they left (a budget stop).
+    const heldAt = Date.parse('2027-04-02T09:00:00Z');
+    await table.doc.send(
+      new PutCommand({
+        TableName: table.tableName,
+        Item: { pk: 'SCHEDULER', sk: 'WATERMARK', entity: 'watermark', watermark: heldAt, updatedAt: heldAt },
+      }),
+    );
+
+    expect(await passAt('2027-04-02T09:05:00Z')).toMatchObject({ due: 1, enqueued: 1 });
+    expect(await occurrenceOf(user, '2027-04-02')).toMatchObject({ status: 'queued' });
   });
 
   it('given an index copy that shows up ten minutes late, then the next full re-read finds it and it is sent once', async () => {

@@ -256,8 +256,9 @@ export async function advanceScheduleOf(
 /**
  * Moves a schedule back to `to` (one conditional update), while the item exists and either is
  * still at the version the worker read (nothing was written since: its anchor may be of a past
- * year, ADR 0009, and is replaced whatever its date), or has no schedule, or its anchor is later
- * than `to` (the scheduler moved it on in between). An API edit since the read that scheduled it
+ * year, ADR 0009, and is replaced whatever its date), or still has the anchor the worker read (an
+ * edit since kept the schedule), or has no schedule, or its anchor is later than `to` (the
+ * scheduler moved it on in between). An API edit since the read that scheduled it
  * at or before `to` wins. Bumps the version so a pass holding the old copy does not write it back.
  * Shared by users (birthday) and events.
  */
@@ -278,9 +279,11 @@ export async function rewindScheduleOf(
           'SET nextLocalDate = :toDate, dueAt = :toDueAt, slotPk = :toSlotPk, slotAt = :toSlotAt, ' +
           'writtenAt = :writtenAt, version = version + :one',
         ConditionExpression:
-          'attribute_exists(pk) AND (version = :read OR attribute_not_exists(dueAt) OR dueAt > :toDueAt)',
+          'attribute_exists(pk) AND (version = :read OR attribute_not_exists(dueAt) OR dueAt > :toDueAt' +
+          (guard.readDueAt === undefined ? ')' : ' OR dueAt = :readDueAt)'),
         ExpressionAttributeValues: {
           ...scheduleValues(to, shard),
+          ...(guard.readDueAt === undefined ? {} : { ':readDueAt': guard.readDueAt }),
           ':read': guard.readVersion,
           ':writtenAt': guard.writtenAt,
           ':one': 1,

@@ -47,8 +47,11 @@ interface PendingRead {
 export class CoalescingItemReader implements ItemReader {
   private readonly waiting = new Map<boolean, PendingRead[]>();
   private flushScheduled = false;
+  private readonly single: SingleItemReader;
 
-  constructor(private readonly options: TableOptions) {}
+  constructor(private readonly options: TableOptions) {
+    this.single = new SingleItemReader(options);
+  }
 
   read(key: TableKey, options: { consistent: boolean }): Promise<Item | undefined> {
     return new Promise((resolve, reject) => {
@@ -84,8 +87,15 @@ export class CoalescingItemReader implements ItemReader {
       const byKey = new Map(items.map((item) => [identityOf(item), item]));
       for (const pending of reads) pending.resolve(byKey.get(identityOf(pending.key)));
     } catch (error) {
-      // Every read of the request fails as its own GetItem would have: the caller decides.
-      for (const pending of reads) pending.reject(error);
+      if (reads.length === 1) {
+        reads[0]?.reject(error);
+        return;
+      }
+      // One bad key (or a throttled request) must not fail the other records of the batch:
+      // each read is made again on its own, and fails or succeeds as its own GetItem would.
+      for (const pending of reads) {
+        this.single.read(pending.key, { consistent }).then(pending.resolve, pending.reject);
+      }
     }
   }
 }
