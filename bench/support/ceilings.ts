@@ -3,8 +3,27 @@ import { request, Agent } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { keys, shardOf, watchPartition } from '#adapters/dynamodb/table-layout';
 
-/** Keeps `concurrency` operations in flight for `durationMs`; returns completed operations per second. */
+/**
+ * Discarded before each ceiling: the first second of a loop runs colder code (JIT), opens its
+ * sockets and meets the LevelDB compaction of the users just seeded. Without it the write ceiling
+ * of one bench varied 1.7 x between its runs, with it 1.17 x (docs/performance.md, sixth run).
+ */
+const WARM_UP_MS = 1_000;
+
+/**
+ * Keeps `concurrency` operations in flight for a warm-up, then for `durationMs`; returns the
+ * completed operations per second of the second stretch.
+ */
 async function closedLoop(
+  concurrency: number,
+  durationMs: number,
+  operation: () => Promise<void>,
+): Promise<number> {
+  await operationsPerSecond(concurrency, WARM_UP_MS, operation);
+  return operationsPerSecond(concurrency, durationMs, operation);
+}
+
+async function operationsPerSecond(
   concurrency: number,
   durationMs: number,
   operation: () => Promise<void>,
