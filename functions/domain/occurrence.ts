@@ -240,6 +240,14 @@ export function markReenqueued(occurrence: Occurrence, now: number, rescued = fa
   });
 }
 
+/**
+ * The pass that queued it could not hand its message to the queue (SQS refused or was
+ * unreachable): the watch index sends it at `at`, soon, instead of a whole grace period later.
+ */
+export function markUnsent(occurrence: Occurrence, now: number, at: number): Occurrence {
+  return next(occurrence, now, { watchAt: at });
+}
+
 /** One POST, as kept in the attempt log. */
 export interface AttemptRecord {
   occurrenceId: string;

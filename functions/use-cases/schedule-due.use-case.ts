@@ -4,6 +4,7 @@ import { CANCELLED_BY_ADMIN } from '#domain/notification-command';
 import {
   FINAL_STATUSES,
   markReenqueued,
+  markUnsent,
   newOccurrence,
   reschedule,
   type NewOccurrence,
@@ -112,7 +113,7 @@ export interface PassOptions {
 
 /** What to do with one due item after its occurrence has been looked at. */
 type Decision =
-  | { kind: 'send'; message: NotificationMessage }
+  | { kind: 'send'; message: NotificationMessage; occurrence: Occurrence }
   /** Handled (sent, final, skipped): past it, with a write only if the slot moves (ADR 0009). */
   | { kind: 'advance'; event?: DomainEvent }
   | { kind: 'leave' }
@@ -383,12 +384,12 @@ export class ScheduleDueOccurrences {
     );
     const known = await this.earlierLook(resolved, pass);
     const decisions = await Promise.all(resolved.map((item) => this.decide(item, now, known)));
-    const toSend: { item: Resolved; message: NotificationMessage }[] = [];
+    const toSend: { item: Resolved; message: NotificationMessage; occurrence: Occurrence }[] = [];
     const toAdvance: { item: Resolved; to?: UserSchedule | null }[] = [];
     decisions.forEach((decision, index) => {
       const item = resolved[index];
       if (!item) return;
-      if (decision.kind === 'send') toSend.push({ item, message: decision.message });
+      if (decision.kind === 'send') toSend.push({ item, ...decision });
       else if (decision.kind === 'advance') {
         toAdvance.push({ item });
         if (decision.event) {
@@ -402,14 +403,25 @@ export class ScheduleDueOccurrences {
     const unsent = new Set(
       (await this.deps.queue.enqueue(toSend.map((entry) => entry.message))).map((m) => m.occurrenceId),
     );
-    for (const { item, message } of toSend) {
-      if (unsent.has(message.occurrenceId)) leaveBehind(pass, shard, item.at);
-      else {
+    const refused: Occurrence[] = [];
+    for (const { item, message, occurrence } of toSend) {
+      if (unsent.has(message.occurrenceId)) {
+        leaveBehind(pass, shard, item.at);
+        refused.push(occurrence);
+      } else {
         pass.enqueued += 1;
         options.onEnqueued?.(message);
         toAdvance.push({ item });
       }
     }
+    // A later pass will not send these again (handled means handled, ADR 0009): their watch
+    // instant is brought forward to the end of the claim lease, so the watch index sends them
+    // within minutes. Not written (a concurrent change): their watch instant stands.
+    await Promise.all(
+      refused.map((occurrence) =>
+        this.deps.occurrences.save(markUnsent(occurrence, now, now + this.settings.claimLeaseMs)),
+      ),
+    );
     for (const nextDue of await Promise.all(toAdvance.map(({ item, to }) => this.advance(item, to, now)))) {
       // A re-key to an instant already due (downtime longer than a year): the month it falls in
       // may be read later in this pass from an index copy that does not show it yet, so the
@@ -489,7 +501,7 @@ export class ScheduleDueOccurrences {
     if (await this.deps.occurrences.create(fresh)) {
       return tooLate
         ? { kind: 'advance', event: skippedEvent(fresh, now) }
-        : { kind: 'send', message: messageOf(fresh) };
+        : { kind: 'send', message: messageOf(fresh), occurrence: fresh };
     }
     const existing = await this.deps.occurrences.get(input.occurrenceId);
     if (!existing) return { kind: 'leave' };
@@ -531,7 +543,7 @@ export class ScheduleDueOccurrences {
       if (existing.status === 'sending' && (existing.leaseUntil ?? 0) > now) return { kind: 'leave' };
       const rescheduled = reschedule(existing, input, now);
       return (await this.deps.occurrences.save(rescheduled))
-        ? { kind: 'send', message: messageOf(rescheduled) }
+        ? { kind: 'send', message: messageOf(rescheduled), occurrence: rescheduled }
         : { kind: 'leave' };
     }
     // Queued by a pass that may still be working on it: leave it to that pass for a while.

@@ -136,20 +136,19 @@ describe('a scheduler pass against DynamoDB and SQS', () => {
     expect(failed.watermark).toBeLessThanOrEqual(Date.parse('2027-04-02T09:00:00Z'));
     expect((await users().get(user!.id))?.schedule?.localDate).toBe('2027-04-02');
 
-    // Within the claim lease the failed pass's occurrence is left alone. After it, a pass counts
-    // it handled: entries stay in the year-less index, and nothing tells a message the queue
-    // accepted from one it never got (ADR 0009). The watch index is the record: once the
-    // occurrence's watch instant passes, it is sent, once.
+    // The failed pass brought the occurrence's watch instant forward to the end of the claim
+    // lease. Within the lease it is left alone; after it, a pass counts the entry handled
+    // (entries stay in the year-less index, ADR 0009) and the watch index sends it, once.
+    const occurrence = await occurrences().get(occurrenceId(user!.id, 'birthday', '2027-04-02'));
+    expect(occurrence).toMatchObject({ status: 'queued', watchAt: Date.parse('2027-04-02T09:01:00Z') });
     clock.advance(30_000);
-    expect(await scheduler().run()).toMatchObject({ enqueued: 0, pending: 1 });
+    expect(await scheduler().run()).toMatchObject({ enqueued: 0, pending: 1, rescued: 0 });
     clock.advance(60_000);
-    expect(await scheduler().run()).toMatchObject({ enqueued: 0, pending: 0 });
-    expect(await queued()).toBe(0);
-    clock.advance(WATCH_GRACE_MS);
-    expect(await scheduler().run()).toMatchObject({ enqueued: 0, rescued: 1 });
+    expect(await scheduler().run()).toMatchObject({ enqueued: 0, pending: 0, rescued: 1 });
     expect(await queued()).toBe(1);
-    clock.advance(60_000);
+    clock.advance(WATCH_GRACE_MS);
     expect(await scheduler().run()).toMatchObject({ enqueued: 0, rescued: 0 });
+    expect(await queued()).toBe(1);
     // Nothing rewrote the user: next year's birthday falls on the same slot.
     expect(await users().get(user!.id)).toMatchObject({ version: 1, schedule: { localDate: '2027-04-02' } });
   });
