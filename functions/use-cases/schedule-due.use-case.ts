@@ -202,7 +202,10 @@ export class ScheduleDueOccurrences {
   async run(options: PassOptions = {}): Promise<PassResult> {
     const now = this.deps.clock.now();
     const stored = await this.deps.watermarks.get();
-    const shardCount = this.deps.dueIndex.shards;
+    // Items keep the shard they were written on (handling no longer rewrites them), so after
+    // DUE_SHARDS was lowered the shards above it still hold entries: read every shard any pass
+    // has read (the stored marks say how many), not only the configured ones.
+    const shardCount = Math.max(this.deps.dueIndex.shards, stored?.shards?.length ?? 0);
     const storedMarks = stored ? marksOf(stored, shardCount) : undefined;
     // Each shard is re-read from a margin before its mark, against clock skew and late index
     // copies. The very first pass reads from the start of the month its lookback reaches, as the

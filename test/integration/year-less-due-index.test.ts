@@ -79,14 +79,14 @@ describe('the year-less due index: a scheduler pass over the years', () => {
     new DynamoUserRepository({ client: doc, tableName: table.tableName, dueShards: SHARDS });
   const occurrences = (doc: DynamoDBDocumentClient = table.doc) =>
     new DynamoOccurrenceRepository({ client: doc, tableName: table.tableName, watchShards: SHARDS });
-  const scheduler = (settings: Partial<SchedulerSettings> = {}, pageSize?: number) =>
+  const scheduler = (settings: Partial<SchedulerSettings> = {}, pageSize?: number, shards = SHARDS) =>
     new ScheduleDueOccurrences({
       clock,
       settings,
       dueIndex: new DynamoDueIndex({
         client: counted.doc,
         tableName: table.tableName,
-        shards: SHARDS,
+        shards,
         ...(pageSize === undefined ? {} : { pageSize }),
       }),
       watermarks: new DynamoWatermarkStore({ client: counted.doc, tableName: table.tableName }),
@@ -245,6 +245,18 @@ describe('the year-less due index: a scheduler pass over the years', () => {
     // Fifteen minutes after the last full re-read: 08:14-09:15, the entries come back, skipped.
     expect(await slotEntriesOf('2027-04-02T09:15:00Z')).toBe(3);
     expect(await slotEntriesOf('2027-04-02T09:16:00Z')).toBe(0);
+  });
+
+  it('given DUE_SHARDS lowered from 8 to 2, then next year the users on shards 2-7 are still found and sent', async () => {
+    const names = Array.from({ length: 16 }, (_, i) => `S${i}`);
+    for (const name of names) await create('1990-04-02', 'UTC', name);
+    expect(await passAt('2027-04-02T09:00:00Z')).toMatchObject({ due: 16, enqueued: 16 });
+
+    clock.set(Date.parse('2028-04-02T09:00:00Z'));
+    const twoShards = await scheduler({}, undefined, 2).run();
+
+    expect(twoShards).toMatchObject({ due: 16, enqueued: 16 });
+    expect(await queuedCount()).toBe(32);
   });
 
   it('given a watermark of the older layout held at an entry still waiting, then the first pass handles that entry', async () => {
