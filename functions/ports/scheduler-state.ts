@@ -24,6 +24,18 @@ export interface WatermarkStore {
 /** The time bucket of the watch and log indexes: the UTC month `YYYY-MM` of an instant. */
 export const bucketOf = (instantMs: number): string => new Date(instantMs).toISOString().slice(0, 7);
 
+/** The first instant of the UTC month an instant falls in. */
+export const startOfUtcMonth = (instantMs: number): number => {
+  const date = new Date(instantMs);
+  return Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1);
+};
+
+/** The first instant of the UTC month after the one an instant falls in. */
+export const nextUtcMonth = (instantMs: number): number => {
+  const date = new Date(instantMs);
+  return Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1);
+};
+
 /**
  * The slot of an instant in the year-less due index (ADR 0009): its UTC month (1-12) and the ms
  * since that month began. The same local date and time falls on one slot every year unless a DST
@@ -33,7 +45,7 @@ export function slotOf(instantMs: number): { monthOfYear: number; slotAt: number
   const date = new Date(instantMs);
   return {
     monthOfYear: date.getUTCMonth() + 1,
-    slotAt: instantMs - Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1),
+    slotAt: instantMs - startOfUtcMonth(instantMs),
   };
 }
 

@@ -256,8 +256,9 @@ export class DeliverOccurrence {
    * it back where an edit would have: the next occurrence under the current rule, unless that
    * one was delivered already. The scheduler no longer rewrites an entry it handled when next
    * year's falls on the same slot (ADR 0009), so the stored anchor may be this occurrence or one
-   * of a past year: rewindSchedule writes it if the item is still at the version read here, or if
-   * its anchor is later than `next` (moved on in between); an API edit since then wins otherwise.
+   * of a past year: rewindSchedule writes it if the item is still at the version or the anchor
+   * read here (an edit that kept the schedule), or if its anchor is later than `next` (moved on in
+   * between); an API edit since then that rescheduled it wins otherwise.
    */
   private async rewind(
     target: ScheduledTarget,

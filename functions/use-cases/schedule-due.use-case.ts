@@ -26,6 +26,8 @@ import type { NotificationMessage, NotificationQueue } from '#ports/notification
 import type { OccurrenceRepository } from '#ports/occurrence-repository';
 import {
   bucketOf,
+  nextUtcMonth,
+  startOfUtcMonth,
   sameSlot,
   type DueEntry,
   type DueIndex,
@@ -300,12 +302,11 @@ export class ScheduleDueOccurrences {
    * Entries a pass leaves alone without a request (ADR 0009):
    * - The margin rule. Every pass re-reads a margin before its shard's mark (`quickMarginMs`, and
    *   `safetyMarginMs` every `fullMarginEveryMs`), and handled entries stay in the index, so each
-   *   pass would find the margin's again. An entry whose
-   *   slot is at or before the stored mark of its shard, on an item last written more than the
-   *   margin before that mark, was visible to the pass that moved the mark to or past the slot
-   *   (that pass read up to its now, which is at or after the mark it wrote); that pass handled
-   *   it, or held the mark before it (leaveBehind), and then the slot is after the mark. An item
-   *   written later (an edit, a re-key, a late index copy) is handled as usual: the conditional
+   *   pass would find the margin's again. An entry whose slot is at or before the stored mark of
+   *   its shard, on an item last written more than the hour (`safetyMarginMs`) before that mark,
+   *   was visible to the pass that moved the mark to or past the slot (that pass read up to its
+   *   now, which is at or after the mark it wrote); that pass handled it, or held the mark before
+   *   it (leaveBehind), and then the slot is after the mark. An item written later (an edit, a re-key, a late index copy) is handled as usual: the conditional
    *   create keeps that exactly-once. Items without `writtenAt` (older data) are never skipped.
    * - A slot instant before the anchor's year: the anchor is a later occurrence (the item was
    *   scheduled after this year's had passed), so nothing is due at it.
@@ -664,12 +665,3 @@ function marksOf(stored: SchedulerProgress, shards: number): number[] {
 
 const targetOf = (entry: DueEntry): ScheduledTarget =>
   entry.kind === 'birthday' ? birthdayTarget(entry.user) : eventTarget(entry.event);
-
-const startOfUtcMonth = (ms: number): number => {
-  const date = new Date(ms);
-  return Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1);
-};
-const nextUtcMonth = (monthStart: number): number => {
-  const date = new Date(monthStart);
-  return Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1);
-};

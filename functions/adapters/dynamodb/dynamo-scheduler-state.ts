@@ -1,5 +1,6 @@
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
+  nextUtcMonth,
   slotOf,
   type DueEntry,
   type DueIndex,
@@ -64,7 +65,7 @@ export class DynamoDueIndex implements DueIndex {
   }
 
   async *due(monthStart: number, shard: number, from: number, until: number): AsyncIterable<DueEntry[]> {
-    const monthEnd = nextUtcMonthOf(monthStart) - 1;
+    const monthEnd = nextUtcMonth(monthStart) - 1;
     const lowest = Math.max(from, monthStart) - monthStart;
     const highest = Math.min(until, monthEnd) - monthStart;
     if (lowest > highest) return;
@@ -97,8 +98,3 @@ function dueEntryOf(item: Record<string, unknown>, monthStart: number): DueEntry
     ? { kind: 'event', event: userEventFromItem(item), ...seen }
     : { kind: 'birthday', user: userFromItem(item), ...seen };
 }
-
-const nextUtcMonthOf = (monthStart: number): number => {
-  const date = new Date(monthStart);
-  return Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1);
-};
