@@ -35,8 +35,12 @@ export interface StatefulStackProps extends StackProps {
   readonly alarmEmail?: string;
 }
 
-/** Source queue keeps messages 4 days; its DLQ keeps them longer so nothing expires before triage. */
-const QUEUE_RETENTION = Duration.days(4);
+/**
+ * Source queue keeps messages 7 days: a scheduler's plan (ADR 0010) is only its message until a
+ * worker claims it, so a worker stopped for a week loses nothing. Its DLQ keeps them longer (SQS
+ * counts a moved message's age from its first enqueue), so nothing expires before triage.
+ */
+const QUEUE_RETENTION = Duration.days(7);
 const DLQ_RETENTION = Duration.days(14);
 const ARCHIVE_RETENTION = Duration.days(30);
 

@@ -104,6 +104,52 @@ export function newOccurrence(input: NewOccurrence, now: number, tooLate: boolea
   };
 }
 
+/**
+ * What a scheduler pass puts on the queue instead of writing the occurrence (ADR 0010): what it
+ * is of, as the pass found it, and when the pass handed it on. The id and the user travel beside
+ * it on the message.
+ */
+export type OccurrencePlan = Omit<NewOccurrence, 'occurrenceId' | 'userId' | 'correlationId' | 'manual'> & {
+  plannedAt: number;
+};
+
+/** The plan of a due occurrence, as a pass puts it on its message. */
+export function planOf(input: NewOccurrence, plannedAt: number): OccurrencePlan {
+  const { occurrenceId: _id, userId: _user, correlationId: _correlation, manual: _manual, ...plan } = input;
+  return { ...plan, plannedAt };
+}
+
+/**
+ * The occurrence of a plan, not stored yet: `version` 0, queued since the pass, unwatched (the
+ * message is on the queue until a worker is done with it, so nothing can lose it before the
+ * claim). The worker's claim is its first write, a conditional create (version 1 is written only
+ * where no item exists), so a duplicate message or a second pass cannot make a second one.
+ */
+export function plannedOccurrence(
+  identity: Pick<NewOccurrence, 'occurrenceId' | 'userId' | 'correlationId'>,
+  plan: OccurrencePlan,
+): Occurrence {
+  const { plannedAt, ...planned } = plan;
+  return {
+    occurrenceId: identity.occurrenceId,
+    userId: identity.userId,
+    ...(identity.correlationId === undefined ? {} : { correlationId: identity.correlationId }),
+    ...planned,
+    status: 'queued',
+    attempts: 0,
+    deferrals: 0,
+    attemptSequence: 0,
+    nextAttemptAt: plannedAt,
+    createdAt: plannedAt,
+    updatedAt: plannedAt,
+    enqueuedAt: plannedAt,
+    version: 0,
+  };
+}
+
+/** Whether an occurrence is only a plan (ADR 0010): its first write creates it. */
+export const isPlanned = (occurrence: Occurrence): boolean => occurrence.version === 0;
+
 const next = (occurrence: Occurrence, now: number, changes: Partial<Occurrence>): Occurrence => ({
   ...occurrence,
   ...changes,

@@ -1,9 +1,20 @@
-/** What travels on the notifications queue: a pointer, never the message itself. */
+import type { OccurrencePlan } from '#domain/occurrence';
+
+/**
+ * What travels on the notifications queue: a pointer to the occurrence, never the text sent
+ * (the worker renders it from the user as stored at delivery time).
+ */
 export interface NotificationMessage {
   occurrenceId: string;
   userId: string;
   /** The x-request-id that scheduled it, for log correlation. */
   correlationId?: string;
+  /**
+   * Set by a scheduler pass that found the occurrence due and did not write it (ADR 0010): the
+   * worker's claim creates it from this. Absent when the occurrence is stored already (retries,
+   * replays, redrives, manual sends, rescues).
+   */
+  plan?: OccurrencePlan;
 }
 
 export interface NotificationQueue {

@@ -20,7 +20,8 @@ export interface OccurrenceRepository {
   getMany(occurrenceIds: readonly string[]): Promise<Map<string, Occurrence>>;
   /**
    * Writes `occurrence` (whose `version` is already the new one) if the stored version is still
-   * `occurrence.version - 1`. @returns false when another writer got there first.
+   * `occurrence.version - 1`; version 1 (the first write of a planned occurrence, ADR 0010) only
+   * if none is stored. @returns false when another writer got there first.
    */
   save(occurrence: Occurrence): Promise<boolean>;
   /** Idempotent: the same sequence number written twice keeps the first. */

@@ -4,6 +4,10 @@ import {
   cancel,
   claim,
   FINAL_STATUSES,
+  isPlanned,
+  plannedOccurrence,
+  reschedule,
+  type NewOccurrence,
   countAttempt,
   keepsOnOccurrence,
   defer,
@@ -16,6 +20,7 @@ import {
   type Occurrence,
 } from '#domain/occurrence';
 import { endpointKeyOf } from '#domain/endpoint-key';
+import { CANCELLED_BY_ADMIN } from '#domain/notification-command';
 import { deferralDelayMs, retryDelayMs, type RetryPolicy } from '#domain/retry-policy';
 import { webhookTargetOf, type EventType, type PreviousWebhookSecret } from '#domain/event-type';
 import { nextScheduled, scheduledInYear } from '#domain/schedule';
@@ -134,11 +139,23 @@ export class DeliverOccurrence {
   }
 
   async handle(message: NotificationMessage, context: DeliveryContext): Promise<DeliveryResult> {
-    const { clock, occurrences } = this.deps;
+    const { clock } = this.deps;
     const now = clock.now();
-    const occurrence = await this.load(message.occurrenceId, now);
+    // A scheduler's plan (ADR 0010) is not stored yet: no read, the claim below creates it.
+    const occurrence = message.plan
+      ? plannedOccurrence(message, message.plan)
+      : await this.load(message.occurrenceId, now);
     if (!occurrence) return { kind: 'ignored', reason: 'unknown occurrence' };
+    return this.work(message, occurrence, now, context);
+  }
 
+  private async work(
+    message: NotificationMessage,
+    occurrence: Occurrence,
+    now: number,
+    context: DeliveryContext,
+  ): Promise<DeliveryResult> {
+    const { clock, occurrences } = this.deps;
     const blocked = workability(occurrence, now);
     if (blocked?.reason === 'final' || blocked?.reason === 'cancelled') {
       return { kind: 'ignored', reason: `already ${occurrence.status}` };
@@ -151,6 +168,14 @@ export class DeliverOccurrence {
 
     // Re-check against the user, the event and its type as stored now (DESIGN core idea 3).
     const current = await this.recheck(occurrence, now, context.emit);
+    if (current.kind === 'stale') {
+      // A plan found stale: its cancel is its first write, unless an occurrence is stored
+      // already, which is then looked at as it is (it may be in flight, or past its lease).
+      const cancelled = cancel(occurrence, now, current.reason);
+      if (!(await occurrences.save(cancelled))) return this.meetStored(message, occurrence, context);
+      context.emit(domainEvent('NotificationCancelled', cancelled, { reason: current.reason }));
+      return { kind: 'cancelled', reason: current.reason };
+    }
     if (current.kind === 'cancelled') return current;
     const { user, target, type } = current;
 
@@ -161,22 +186,69 @@ export class DeliverOccurrence {
     const leaseMs = (timeoutMs + this.deps.settings.leaseMarginMs) * (this.deps.settings.timeScale ?? 1);
     const claimed = claim(occurrence, owner, now, leaseMs);
     if (!(await occurrences.save(claimed))) {
+      if (isPlanned(occurrence)) return this.meetStored(message, occurrence, context);
       // Lost the race to a concurrent copy of this message: it decides; look again after it.
       return this.waitAndComeBack(message, leaseMs + 1_000, 'leased');
     }
+    // Stored now: whatever comes back to the queue from here points at it.
+    const stored = pointerOf(message);
 
     const attemptAt = clock.now();
     const outcome = await this.attempt(claimed, { user, target, type }, attemptAt, timeoutMs, context.signal);
-    if (outcome.kind === 'circuit-open') return this.conclude(claimed, message, outcome, context.emit);
+    if (outcome.kind === 'circuit-open') return this.conclude(claimed, stored, outcome, context.emit);
     const attempted = countAttempt(claimed);
     const record = attemptRecordOf(attempted, attemptAt, outcome);
     // A first POST that delivered is written with the `delivered` status itself: no item of its own.
     const kept = keepsOnOccurrence(record) ? record : undefined;
-    const result = await this.conclude(attempted, message, outcome, context.emit, kept);
+    const result = await this.conclude(attempted, stored, outcome, context.emit, kept);
     // Recorded after the status: a failure here must not lead to a second POST (the message
     // comes back, finds the status written, and is dropped or re-delayed).
     if (!kept) await occurrences.recordAttempt(record);
     return result;
+  }
+
+  /**
+   * A plan whose occurrence turned out to be stored already. Mostly a copy of this message or a
+   * second pass's got there first: the stored one has a message of its own (the plan that
+   * created it stays on the queue until its worker is done; every later state that waits is
+   * watched), so this copy is dropped, not delayed; unless the stored one is `sending` past its
+   * lease, when this may be that very message back after a crash. But it may be an occurrence of
+   * the same local date from an earlier schedule: the zone moved west before it was delivered,
+   * or it was cancelled as stale and the entry came back to that date. That one starts afresh
+   * under the plan, as the scheduler's decideExisting has it; a final one and an admin's cancel
+   * stay as they are (at most one per user, event and local date).
+   */
+  private async meetStored(
+    message: NotificationMessage,
+    planned: Occurrence,
+    context: DeliveryContext,
+  ): Promise<DeliveryResult> {
+    const { clock, occurrences } = this.deps;
+    const pointer = pointerOf(message);
+    const now = clock.now();
+    const stored = await occurrences.get(planned.occurrenceId);
+    if (!stored) return { kind: 'ignored', reason: 'unknown occurrence' };
+    const startsAfresh =
+      !FINAL_STATUSES.has(stored.status) &&
+      (stored.status === 'cancelled'
+        ? stored.statusReason !== CANCELLED_BY_ADMIN
+        : stored.fingerprint !== planned.fingerprint);
+    if (!startsAfresh) {
+      const why = workability(stored, now)?.reason;
+      if (why === 'final' || why === 'cancelled')
+        return { kind: 'ignored', reason: `already ${stored.status}` };
+      // `sending` past its lease: its worker died mid-attempt, and this may be the very plan that
+      // created it, back after the visibility timeout (a copy is harmless: the claim is on the
+      // version). It is worked on like any stored occurrence; dropping it could lose it.
+      if (stored.status === 'sending' && why === undefined) return this.work(pointer, stored, now, context);
+      return { kind: 'ignored', reason: 'planned again: the stored occurrence has a message of its own' };
+    }
+    if (stored.status === 'sending' && (stored.leaseUntil ?? 0) > now) {
+      return this.waitAndComeBack(message, (stored.leaseUntil ?? now) - now + 1_000, 'leased');
+    }
+    const restarted = reschedule(stored, newOccurrenceOf(planned), now);
+    if (!(await occurrences.save(restarted))) return this.waitAndComeBack(message, 1_000, 'leased');
+    return this.work(pointer, restarted, now, context);
   }
 
   /**
@@ -206,12 +278,23 @@ export class DeliverOccurrence {
     occurrence: Occurrence,
     now: number,
     emit: Emit,
-  ): Promise<(Current & { kind: 'current' }) | Extract<DeliveryResult, { kind: 'cancelled' }>> {
-    const cancelWith = (reason: string) => this.cancelStale(occurrence, reason, now, emit);
+  ): Promise<
+    | (Current & { kind: 'current' })
+    | Extract<DeliveryResult, { kind: 'cancelled' }>
+    | { kind: 'stale'; reason: string }
+  > {
+    // A plan is not stored: the caller writes its cancel (see work).
+    const cancelWith = async (reason: string) =>
+      isPlanned(occurrence)
+        ? { kind: 'stale' as const, reason }
+        : this.cancelStale(occurrence, reason, now, emit);
     // Strongly consistent, unlike the occurrence: the claim is conditional on the occurrence's
     // version only, so nothing would catch a stale user (one deleted, opted out or moved to
     // another date a moment ago) and the notification would go out (CONTRACT section 4).
     const user = await this.deps.users.get(occurrence.userId);
+    // A plan of a user deleted or erased since the pass: writing its cancel would create a record
+    // of that user again, so nothing is written.
+    if (!user && isPlanned(occurrence)) return { kind: 'cancelled', reason: 'user deleted' };
     if (!user) return cancelWith('user deleted');
     let target = birthdayTarget(user);
     if (occurrence.eventId !== undefined && occurrence.eventId !== BIRTHDAY_EVENT_ID) {
@@ -452,6 +535,28 @@ export function webhookBody(
       ...(occurrence.manual ? { manual: true } : {}),
     },
   };
+}
+
+/** What a planned occurrence is of, for a stored one of its date that starts afresh under it. */
+function newOccurrenceOf(planned: Occurrence): NewOccurrence {
+  const { occurrenceId, userId, eventKey, localDate, timezone, scheduledFor, fingerprint } = planned;
+  return {
+    occurrenceId,
+    userId,
+    eventKey,
+    localDate,
+    timezone,
+    scheduledFor,
+    fingerprint,
+    ...(planned.correlationId === undefined ? {} : { correlationId: planned.correlationId }),
+    ...(planned.eventId === undefined ? {} : { eventId: planned.eventId }),
+  };
+}
+
+/** The message without its plan: for an occurrence that is stored. */
+function pointerOf(message: NotificationMessage): NotificationMessage {
+  const { plan: _plan, ...pointer } = message;
+  return pointer;
 }
 
 function withoutOccurrenceId(attempt: AttemptRecord): KeptAttempt {

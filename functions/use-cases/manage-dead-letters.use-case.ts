@@ -15,7 +15,10 @@ const CONCURRENCY = 8;
 
 /** A dead letter with the current status of its notification. */
 export interface DeadLetterView extends DeadLetter {
-  /** undefined when the body is not a notification or its occurrence no longer exists. */
+  /**
+   * undefined when the body is not a notification, its occurrence no longer exists, or it is a
+   * scheduler's plan that no worker claimed yet (ADR 0010).
+   */
   notificationStatus?: OccurrenceStatus;
 }
 
@@ -142,6 +145,8 @@ export class ManageDeadLetters {
       };
     }
     const occurrence = await this.workable(occurrenceId);
+    // A scheduler's plan that never reached a claim (ADR 0010): the worker creates it.
+    if (!occurrence && letter.message?.plan) return this.moveBack(letter, occurrenceId);
     if (!occurrence) {
       return {
         messageId,
@@ -165,13 +170,21 @@ export class ManageDeadLetters {
         detail: `the notification is ${occurrence.status}: nothing to redrive (a replay can force it); delete the message`,
       };
     }
+    return this.moveBack(letter, occurrenceId, occurrence.status);
+  }
+
+  private async moveBack(
+    letter: HeldDeadLetter,
+    occurrenceId: string,
+    notificationStatus?: OccurrenceStatus,
+  ): Promise<RedriveResult> {
     await this.deps.dlq.redrive(letter);
     return {
-      messageId,
+      messageId: letter.messageId,
       occurrenceId,
       status: 200,
       outcome: 'redriven',
-      notificationStatus: occurrence.status,
+      ...(notificationStatus ? { notificationStatus } : {}),
       detail: 'moved to the notifications queue',
     };
   }

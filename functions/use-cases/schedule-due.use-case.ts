@@ -6,6 +6,7 @@ import {
   markReenqueued,
   markUnsent,
   newOccurrence,
+  planOf,
   reschedule,
   type NewOccurrence,
   type Occurrence,
@@ -115,7 +116,8 @@ export interface PassOptions {
 
 /** What to do with one due item after its occurrence has been looked at. */
 type Decision =
-  | { kind: 'send'; message: NotificationMessage; occurrence: Occurrence }
+  /** `occurrence`: stored already (a restart), else the message carries the plan (ADR 0010). */
+  | { kind: 'send'; message: NotificationMessage; occurrence?: Occurrence }
   /** Handled (sent, final, skipped): past it, with a write only if the slot moves (ADR 0009). */
   | { kind: 'advance'; event?: DomainEvent }
   | { kind: 'leave' }
@@ -184,13 +186,17 @@ interface PassState {
 }
 
 /**
- * One scheduler pass (DESIGN core ideas 1-2, ADR 0009): read the slot index from the watermark
- * to now, turn each due item into its occurrence (a conditional create on a deterministic id, so
- * two passes cannot both claim it, and a date is never sent twice), hand the claimed ones to the
- * queue. An item stays in the index after it is handled: its slot stands for next year's
- * occurrence too, and is only re-keyed when next year's falls elsewhere. A pass may die at any
- * line: an item is only re-keyed after its message was accepted, and an occurrence whose message
- * a dead pass never sent is sent by the watch index (rescueOverdue) once its `watchAt` passes.
+ * One scheduler pass (DESIGN core ideas 1-2, ADRs 0009 and 0010): read the slot index from the
+ * watermark to now and hand each due item to the queue. An item written long before (the margin
+ * rule keeps later passes from reading it again) goes out as a plan, unwritten: the worker's claim
+ * creates its occurrence, conditionally on a deterministic id, so a date is never sent twice.
+ * Any other item becomes its occurrence here (the same conditional create) before its message is
+ * sent, as later passes will read it again and must find it handled. An item stays in the index
+ * after it is handled: its slot stands for next year's occurrence too, and is only re-keyed when
+ * next year's falls elsewhere. A pass may die at any line: an item is only re-keyed after its
+ * message was accepted, a plan whose send failed is planned again by the next pass (the mark
+ * stays before it), and an occurrence created here whose message a dead pass never sent is sent
+ * by the watch index (rescueOverdue) once its `watchAt` passes.
  */
 export class ScheduleDueOccurrences {
   private readonly settings: SchedulerSettings;
@@ -388,7 +394,7 @@ export class ScheduleDueOccurrences {
     );
     const known = await this.earlierLook(resolved, pass);
     const decisions = await Promise.all(resolved.map((item) => this.decide(item, now, known)));
-    const toSend: { item: Resolved; message: NotificationMessage; occurrence: Occurrence }[] = [];
+    const toSend: { item: Resolved; message: NotificationMessage; occurrence?: Occurrence }[] = [];
     const toAdvance: { item: Resolved; to?: UserSchedule | null }[] = [];
     decisions.forEach((decision, index) => {
       const item = resolved[index];
@@ -410,8 +416,9 @@ export class ScheduleDueOccurrences {
     const refused: Occurrence[] = [];
     for (const { item, message, occurrence } of toSend) {
       if (unsent.has(message.occurrenceId)) {
+        // A plan is simply planned again by the next pass: the mark stays before it.
         leaveBehind(pass, shard, item.at);
-        refused.push(occurrence);
+        if (occurrence) refused.push(occurrence);
       } else {
         pass.enqueued += 1;
         options.onEnqueued?.(message);
@@ -501,6 +508,10 @@ export class ScheduleDueOccurrences {
     const tooLate = now - Math.max(at, current.dueAt) > maxLatenessMs;
     const there = known.get(input.occurrenceId);
     if (there) return this.decideExisting(there, input, now, tooLate, item.writtenAt);
+    // Due, on an item the passes after this one will not read again (the margin rule): the
+    // message carries the plan and the worker's claim creates the occurrence (ADR 0010),
+    // conditionally, so a copy of the message or a second pass cannot make a second one.
+    if (!tooLate && this.plannable(item, now)) return { kind: 'send', message: plannedMessageOf(input, now) };
     const fresh = newOccurrence(input, now, tooLate);
     if (await this.deps.occurrences.create(fresh)) {
       return tooLate
@@ -510,6 +521,19 @@ export class ScheduleDueOccurrences {
     const existing = await this.deps.occurrences.get(input.occurrenceId);
     if (!existing) return { kind: 'leave' };
     return this.decideExisting(existing, input, now, tooLate, item.writtenAt);
+  }
+
+  /**
+   * Whether a due entry goes out as a plan, unwritten (ADR 0010): only when its item was last
+   * written more than `safetyMarginMs` before this pass, so the margin rule (seenOrNotYet) keeps
+   * the next passes from reading it again once this one moved the mark past it. An item written
+   * since (a new user, an edit, a re-key) is re-read by the passes of the next hour, which must
+   * find its occurrence stored to know it was handled: it is created here, as before. So a
+   * birthday of a user written long ago costs no scheduler write, and back-to-back passes still
+   * send each notification once. Items without `writtenAt` (older data) are created too.
+   */
+  private plannable(item: Resolved, now: number): boolean {
+    return item.writtenAt !== undefined && item.writtenAt < now - this.settings.safetyMarginMs;
   }
 
   /** The occurrence exists already: a concurrent or dead pass, or this local date came round again. */
@@ -621,6 +645,14 @@ function occurrenceInput(
     ...(isBirthday(target) ? {} : { eventId: target.eventId }),
   };
 }
+
+/** The message of a due occurrence not stored yet: its plan on board (ADR 0010). */
+const plannedMessageOf = (input: NewOccurrence, now: number): NotificationMessage => ({
+  occurrenceId: input.occurrenceId,
+  userId: input.userId,
+  ...(input.correlationId ? { correlationId: input.correlationId } : {}),
+  plan: planOf(input, now),
+});
 
 export const messageOf = (occurrence: Occurrence): NotificationMessage => ({
   occurrenceId: occurrence.occurrenceId,

@@ -96,7 +96,7 @@ describe('Occasions infrastructure (env dev, defaults)', () => {
         deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] },
         maxReceiveCount: 5,
       });
-      expect(source.Properties.MessageRetentionPeriod).toBe(4 * 24 * 3600);
+      expect(source.Properties.MessageRetentionPeriod).toBe(7 * 24 * 3600);
       expect(dlq.Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
       expect(dlq.Properties.MessageRetentionPeriod as number).toBeGreaterThan(
         source.Properties.MessageRetentionPeriod as number,

@@ -15,7 +15,8 @@ import { DynamoUserRepository } from '#adapters/dynamodb/dynamo-user-repository'
 import { parseNotificationMessage } from '#adapters/sqs/sqs-notification-queue';
 import { verifyWebhook } from '#adapters/webhook/signature';
 import { ManualClock } from '#commons/clock';
-import { replay, type Occurrence } from '#domain/occurrence';
+import { cancel, plannedOccurrence, replay, type Occurrence } from '#domain/occurrence';
+import { CANCELLED_BY_ADMIN } from '#domain/notification-command';
 import { occurrenceId } from '#domain/occurrence-id';
 import type { RetryPolicy } from '#domain/retry-policy';
 import type { StoredUser } from '#domain/user';
@@ -33,6 +34,7 @@ import {
 } from '#use-cases/deliver-occurrence.use-case';
 import { ManageUsers } from '#use-cases/manage-users.use-case';
 import { startTestTable, type TestTable } from '../support/dynamodb';
+import { claimPlans } from '../support/plans';
 import { TestReceiver } from '../support/receiver';
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -142,6 +144,18 @@ describe('delivering one occurrence against DynamoDB, SQS, EventBridge and a rea
       },
       'req-create',
     );
+
+  /**
+   * A user written within the hour before DUE: the pass creates its occurrence and sends a
+   * pointer (users written long before go out as plans that the worker's claim creates, ADR 0010).
+   */
+  const createRecentUser = async (changes: Parameters<typeof createUser>[0] = {}): Promise<StoredUser> => {
+    const before = clock.now();
+    clock.set(DUE - 30 * MINUTE);
+    const user = await createUser(changes);
+    clock.set(before);
+    return user;
+  };
 
   const idOf = (user: StoredUser): string => occurrenceId(user.id, 'birthday', LOCAL_DATE);
 
@@ -367,8 +381,9 @@ describe('delivering one occurrence against DynamoDB, SQS, EventBridge and a rea
 
         expect(response).toEqual({ batchItemFailures: [] });
         for (const user of users) expect(receiver.accepted(user.id)).toHaveLength(1);
-        // Only GetItems would be counted otherwise: writes (claim, delivered) carry an Item.
-        expect(reads).toEqual(['BatchGetItemCommand', 'BatchGetItemCommand']);
+        // Only GetItems would be counted otherwise: writes (claim, delivered) carry an Item. The
+        // users in one request; the occurrences not at all: they are plans (ADR 0010).
+        expect(reads).toEqual(['BatchGetItemCommand']);
       } finally {
         table.raw.middlewareStack.remove(name);
       }
@@ -436,7 +451,8 @@ describe('delivering one occurrence against DynamoDB, SQS, EventBridge and a rea
       expect(await receiveAll(queueUrl)).toEqual([]);
       clock.set(DUE + Math.ceil(delayMs / SECOND) * SECOND);
       const retry = await receiveOne();
-      expect(retry).toEqual(message);
+      // The occurrence is stored now: the retry points at it, without the plan.
+      expect(retry).toEqual(pointerOf(message));
 
       receiver.replyWith({ status: 200 });
       expect((await handle(retry)).kind).toBe('delivered');
@@ -488,7 +504,7 @@ describe('delivering one occurrence against DynamoDB, SQS, EventBridge and a rea
       clock.set(DUE + 120 * SECOND - 1);
       expect(await receiveAll(queueUrl)).toEqual([]);
       clock.set(DUE + Math.ceil(delayMs / SECOND) * SECOND);
-      expect(await receiveOne()).toEqual(message);
+      expect(await receiveOne()).toEqual(pointerOf(message));
       expect(receiver.requests).toHaveLength(1);
     });
   });
@@ -656,8 +672,24 @@ describe('delivering one occurrence against DynamoDB, SQS, EventBridge and a rea
   });
 
   describe('given the user changed after the scheduler pass', () => {
-    it('when the user was deleted, then the occurrence is cancelled and nothing is POSTed', async () => {
+    it('when the user of a plan was deleted, then nothing is written and nothing is POSTed', async () => {
       const user = await createUser();
+      await schedulePassAt(DUE, 1);
+      const message = await receiveOne();
+      expect(message.plan).toBeDefined();
+      await manageUsers.delete(user.id);
+
+      expect(await handle(message)).toEqual({ kind: 'cancelled', reason: 'user deleted' });
+
+      // A cancel would be a record of the deleted (perhaps erased) user again.
+      expect(await occurrences.get(idOf(user))).toBeUndefined();
+      expect(receiver.requests).toHaveLength(0);
+      expect(eventTypes()).toEqual([]);
+      expect(mainQueue()).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
+    });
+
+    it('when the user was deleted, then the occurrence is cancelled and nothing is POSTed', async () => {
+      const user = await createRecentUser();
       await schedulePassAt(DUE, 1);
       const message = await receiveOne();
       await manageUsers.delete(user.id);
@@ -711,6 +743,82 @@ describe('delivering one occurrence against DynamoDB, SQS, EventBridge and a rea
     });
   });
 
+  describe('given a plan whose occurrence is stored already (ADR 0010)', () => {
+    it('when it is one of its date from an earlier schedule, cancelled as stale, then it starts afresh under the plan and is delivered once', async () => {
+      const user = await createUser({ timezone: 'America/New_York' }); // 09:00 EDT = 13:00Z
+      await schedulePassAt(Date.parse('2027-06-15T13:00:00Z'), 1);
+      receiver.replyWith({ status: 503 });
+      expect((await handle(await receiveOne())).kind).toBe('retry-scheduled');
+      receiver.replyWith({ status: 204 });
+      // The zone moves west before the retry: the retry finds the schedule changed and cancels.
+      clock.set(Date.parse('2027-06-15T14:00:00Z'));
+      await manageUsers.patch(user.id, { timezone: 'Pacific/Honolulu' }, 'req-move'); // 09:00 HST = 19:00Z
+      clock.set(Date.parse('2027-06-15T14:01:00Z'));
+      expect(await handle(await receiveOne())).toMatchObject({ kind: 'cancelled' });
+      expect(await occurrenceOf(user)).toMatchObject({ status: 'cancelled', timezone: 'America/New_York' });
+
+      // Its new 09:00: the edit was hours ago, so the pass sends a plan, whose create fails.
+      await schedulePassAt(Date.parse('2027-06-15T19:00:00Z'), 1);
+      const plan = await receiveOne();
+      expect(plan.plan).toMatchObject({ timezone: 'Pacific/Honolulu' });
+      expect(await handle(plan)).toMatchObject({ kind: 'delivered' });
+
+      expect(await occurrenceOf(user)).toMatchObject({
+        status: 'delivered',
+        timezone: 'Pacific/Honolulu',
+        scheduledFor: Date.parse('2027-06-15T19:00:00Z'),
+      });
+      expect(receiver.accepted(user.id)).toHaveLength(1);
+      expect(await handle(plan)).toEqual({ kind: 'ignored', reason: 'already delivered' });
+      expect(receiver.accepted(user.id)).toHaveLength(1);
+    });
+
+    it('when it is `sending` past its lease (its worker died after the claim), then the plan coming back is sent, not dropped', async () => {
+      const user = await createUser();
+      await schedulePassAt(DUE, 1);
+      const message = await receiveOne();
+      // The claim of a worker that then died: the plan stays on the queue (in flight).
+      const [claimed] = await claimPlans([message], occurrences, clock.now(), 35 * SECOND);
+      expect(claimed).toMatchObject({ status: 'sending', version: 1 });
+
+      // Within the lease a copy is dropped: the lease holder decides.
+      expect(await handle(message)).toEqual({
+        kind: 'ignored',
+        reason: 'planned again: the stored occurrence has a message of its own',
+      });
+      // Back after the visibility timeout, past the lease: it is the only message left.
+      clock.advance(6 * MINUTE);
+      expect(await handle(message)).toMatchObject({ kind: 'delivered' });
+      expect(receiver.accepted(user.id)).toHaveLength(1);
+      expect(await occurrenceOf(user)).toMatchObject({ status: 'delivered', version: 3 });
+    });
+
+    it('when it is `sending` past its lease and the birthday changed since, then the plan cancels the stored one', async () => {
+      const user = await createUser();
+      await schedulePassAt(DUE, 1);
+      const message = await receiveOne();
+      await claimPlans([message], occurrences, clock.now(), 35 * SECOND);
+      clock.advance(6 * MINUTE);
+      await manageUsers.patch(user.id, { birthday: '1990-07-01' }, 'req-edit');
+
+      expect(await handle(message)).toEqual({ kind: 'cancelled', reason: 'birthday or time zone changed' });
+      expect(await occurrenceOf(user)).toMatchObject({ status: 'cancelled', version: 2 });
+      expect(receiver.requests).toHaveLength(0);
+    });
+
+    it('when an admin cancelled it, then the plan is dropped and nothing is POSTed', async () => {
+      const user = await createUser();
+      await schedulePassAt(DUE, 1);
+      const message = await receiveOne();
+      const cancelled = cancel(plannedOccurrence(message, message.plan!), clock.now(), CANCELLED_BY_ADMIN);
+      expect(await occurrences.save(cancelled)).toBe(true);
+
+      expect(await handle(message)).toEqual({ kind: 'ignored', reason: 'already cancelled' });
+      expect(receiver.requests).toHaveLength(0);
+      expect(await occurrenceOf(user)).toEqual(cancelled);
+    });
+  });
+
   describe('given duplicate copies of one message', () => {
     it('when the same message is handled again after delivery, then the second is ignored and one POST was made', async () => {
       const user = await createUser();
@@ -751,7 +859,7 @@ describe('delivering one occurrence against DynamoDB, SQS, EventBridge and a rea
       expect(eventTypes()).toEqual(['NotificationDelivered']);
     });
 
-    it('when a copy arrives before the retry is due, then it is delayed again without a POST', async () => {
+    it('when a copy of the plan arrives before the retry is due, then it is dropped without a POST', async () => {
       const user = await createUser();
       await schedulePassAt(DUE, 1);
       const message = await receiveOne();
@@ -760,26 +868,24 @@ describe('delivering one occurrence against DynamoDB, SQS, EventBridge and a rea
       const retrying = await occurrenceOf(user);
       receiver.replyWith({ status: 204 });
 
-      // The same message again (SQS delivers at least once) while nextAttemptAt is in the future.
+      // The same message again (SQS delivers at least once) while nextAttemptAt is in the future:
+      // its create fails, and the stored occurrence has its own (delayed) message.
       clock.advance(SECOND);
       const early = await handle(message);
 
       expect(early).toEqual({
-        kind: 'deferred',
-        inMs: retrying.nextAttemptAt - clock.now(),
-        reason: 'not-yet',
+        kind: 'ignored',
+        reason: 'planned again: the stored occurrence has a message of its own',
       });
       expect(receiver.requests).toHaveLength(1);
       expect(await occurrenceOf(user)).toEqual(retrying);
-      expect(mainQueue()).toEqual({ visible: 0, inFlight: 0, delayed: 2 });
+      expect(mainQueue()).toEqual({ visible: 0, inFlight: 0, delayed: 1 });
 
-      // Both copies come back once it is due: one delivers, the other is dropped.
+      // The retry's own message comes back once it is due and delivers; the copy is gone.
       clock.set(retrying.nextAttemptAt + 2 * SECOND);
       const copies = await receiveAll(queueUrl);
-      expect(copies).toHaveLength(2);
-      const kinds = [];
-      for (const { message: copy } of copies) kinds.push((await handle(copy)).kind);
-      expect(kinds).toEqual(['delivered', 'ignored']);
+      expect(copies).toHaveLength(1);
+      expect((await handle(copies[0]!.message)).kind).toBe('delivered');
       expect(receiver.accepted(user.id)).toHaveLength(1);
     });
   });
@@ -844,7 +950,7 @@ describe('delivering one occurrence against DynamoDB, SQS, EventBridge and a rea
     };
 
     it('when a duplicate copy reads the occurrence as still queued after its delivery, then the claim fails and no second POST is made', async () => {
-      const user = await createUser();
+      const user = await createRecentUser();
       await schedulePassAt(DUE, 1);
       const message = await receiveOne();
       const replica = laggingReplica(idOf(user));
@@ -870,7 +976,7 @@ describe('delivering one occurrence against DynamoDB, SQS, EventBridge and a rea
     });
 
     it('when a replay queued a delivered occurrence again and the read still says delivered, then a consistent read finds it queued and it is sent', async () => {
-      const user = await createUser();
+      const user = await createRecentUser();
       await schedulePassAt(DUE, 1);
       const message = await receiveOne();
       expect((await handle(message)).kind).toBe('delivered');
@@ -893,7 +999,7 @@ describe('delivering one occurrence against DynamoDB, SQS, EventBridge and a rea
     });
 
     it('when an occurrence created a moment ago is not found by the read yet, then a consistent read finds it and it is sent', async () => {
-      const user = await createUser();
+      const user = await createRecentUser();
       const replica = laggingReplica(idOf(user));
       await replica.freeze(); // before the scheduler created it: no item
       try {
@@ -913,7 +1019,7 @@ describe('delivering one occurrence against DynamoDB, SQS, EventBridge and a rea
 
   describe('given too little time left in the invocation', () => {
     it('when the message is handled, then it throws without a POST and the occurrence is unchanged', async () => {
-      const user = await createUser();
+      const user = await createRecentUser();
       await schedulePassAt(DUE, 1);
       const message = await receiveOne();
       const before = await occurrenceOf(user);
@@ -926,7 +1032,7 @@ describe('delivering one occurrence against DynamoDB, SQS, EventBridge and a rea
     });
 
     it('when every record of a batch must come back, then the handler answers them all as failures instead of throwing', async () => {
-      const user = await createUser();
+      const user = await createRecentUser();
       await schedulePassAt(DUE, 1);
       const received = await receiveAll(queueUrl, { keep: true });
       const handler = createWorkerHandler(() => Promise.resolve(worker));
@@ -939,8 +1045,8 @@ describe('delivering one occurrence against DynamoDB, SQS, EventBridge and a rea
     });
 
     it('when the worker handler gets it in a batch, then that record is a batch failure and comes back after the visibility timeout', async () => {
-      const done = await createUser({ firstName: 'Done' });
-      const user = await createUser();
+      const done = await createRecentUser({ firstName: 'Done' });
+      const user = await createRecentUser();
       await schedulePassAt(DUE, 2);
       const received = await receiveAll(queueUrl, { keep: true });
       expect(received).toHaveLength(2);
@@ -976,3 +1082,9 @@ describe('delivering one occurrence against DynamoDB, SQS, EventBridge and a rea
     });
   });
 });
+
+/** A message without its plan: what the worker re-sends once the occurrence is stored. */
+function pointerOf(message: NotificationMessage): NotificationMessage {
+  const { plan: _plan, ...pointer } = message;
+  return pointer;
+}

@@ -9,6 +9,7 @@ vi.hoisted(() => {
 import { occurrenceId } from '#domain/occurrence-id';
 import type { StoredUser } from '#domain/user';
 import { OperationsHarness, VIEWER_KEY } from '../support/operations-harness';
+import { takeMessages } from '../support/plans';
 
 const START = Date.parse('2027-06-01T00:00:00Z');
 /** A 1990-06-15 birthday in UTC is due at 09:00Z on 15 June. */
@@ -79,6 +80,35 @@ describe('the dead-letter queue through the admin API', () => {
     expect(limited.body).toMatchObject({ approximateCount: 3 });
     expect(limited.body.items).toHaveLength(2);
     expect(harness.deadLetterStats()).toMatchObject({ visible: 3, inFlight: 0 });
+  });
+
+  it('given a plan parked in the DLQ before any worker claimed it (ADR 0010), when it is redriven, then the claim creates the occurrence and it is delivered once', async () => {
+    const user = await harness.manageUsers.create(
+      { firstName: 'Plan', lastName: 'Doe', birthday: '1990-06-15', timezone: 'UTC' },
+      'req-plan',
+    );
+    expect(await harness.schedulePassAt(DUE)).toBe(1);
+    // What SQS does after maxReceiveCount receives of a message every worker crashed on.
+    const [plan] = await takeMessages(harness.sqs, harness.queueUrl);
+    expect(plan?.plan).toBeDefined();
+    await harness.sqs.send(
+      new SendMessageCommand({ QueueUrl: harness.dlqUrl, MessageBody: JSON.stringify(plan) }),
+    );
+    expect(await harness.occurrences.get(idOf(user))).toBeUndefined();
+    const [listed] = await list();
+    expect(listed).toMatchObject({ occurrenceId: idOf(user), notificationStatus: null });
+
+    const answer = await harness.call('POST', '/v1/dlq/redrive', {
+      body: { messageIds: [listed!.messageId] },
+    });
+
+    expect(answer.body).toMatchObject({
+      remaining: 0,
+      results: [{ messageId: listed!.messageId, status: 200, outcome: 'redriven', occurrenceId: idOf(user) }],
+    });
+    await harness.work();
+    expect(harness.receiver.accepted(user.id)).toHaveLength(1);
+    expect(await harness.occurrences.get(idOf(user))).toMatchObject({ status: 'delivered' });
   });
 
   it('given a failed notification, when its message is redriven and the receiver is fixed, then it is delivered exactly once and the log shows both attempts', async () => {

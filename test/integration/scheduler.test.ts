@@ -12,13 +12,14 @@ import { DynamoDueIndex, DynamoWatermarkStore } from '#adapters/dynamodb/dynamo-
 import { DynamoUserRepository } from '#adapters/dynamodb/dynamo-user-repository';
 import { EventBridgePublisher } from '#adapters/eventbridge/eventbridge-publisher';
 import { SqsNotificationQueue } from '#adapters/sqs/sqs-notification-queue';
-import { claim, markDelivered, scheduleRetry, WATCH_GRACE_MS } from '#domain/occurrence';
+import { markDelivered, scheduleRetry, WATCH_GRACE_MS } from '#domain/occurrence';
 import { occurrenceId } from '#domain/occurrence-id';
 import { startEventBridgeRecorder } from '#local/eventbridge-recorder';
 import { startSqsServer, type SqsServer } from '#local/sqs/sqs-server';
 import { ManageUsers } from '#use-cases/manage-users.use-case';
 import { ScheduleDueOccurrences, type SchedulerSettings } from '#use-cases/schedule-due.use-case';
 import { startTestTable, type TestTable } from '../support/dynamodb';
+import { claimPlans, takeMessages } from '../support/plans';
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 const HOUR = 3_600_000;
@@ -80,6 +81,21 @@ describe('a scheduler pass against DynamoDB and SQS', () => {
     return Number(Attributes?.ApproximateNumberOfMessages);
   };
 
+  /** One pass whose SQS client reaches nothing (one attempt per request). */
+  const passWithSqsDown = async () => {
+    const deadSqs = new SQSClient({
+      endpoint: 'http://127.0.0.1:9',
+      region: 'us-east-1',
+      credentials,
+      maxAttempts: 1,
+    });
+    try {
+      return await scheduler({}, deadSqs).run();
+    } finally {
+      deadSqs.destroy();
+    }
+  };
+
   const createUsers = async (count: number, birthday = '1990-04-02', timezone = 'UTC') => {
     const created = [];
     for (let index = 0; index < count; index += 1) {
@@ -113,7 +129,8 @@ describe('a scheduler pass against DynamoDB and SQS', () => {
     expect(await scheduler().run()).toMatchObject({ due: 0, enqueued: 0, watermark: clock.now() });
   });
 
-  it('given three passes at once, then every due user is enqueued exactly once', async () => {
+  it('given three passes at once over users written within the hour, then every due user is enqueued exactly once', async () => {
+    clock.set(Date.parse('2027-04-02T08:30:00Z'));
     await createUsers(40);
     clock.set(Date.parse('2027-04-02T09:00:00Z'));
     const results = await Promise.all([scheduler().run(), scheduler().run(), scheduler().run()]);
@@ -121,17 +138,72 @@ describe('a scheduler pass against DynamoDB and SQS', () => {
     expect(await queued()).toBe(40);
   });
 
-  it('given SQS is unreachable, when a pass runs, then nothing moves on, and a later pass sends each once', async () => {
+  it('given three passes at once over users written long ago, then each plans every due user unwritten, and the claims create each occurrence once', async () => {
+    const created = await createUsers(40);
+    clock.set(Date.parse('2027-04-02T09:00:00Z'));
+    const results = await Promise.all([scheduler().run(), scheduler().run(), scheduler().run()]);
+    const enqueued = results.reduce((sum, result) => sum + result.enqueued, 0);
+    expect(enqueued).toBeGreaterThanOrEqual(40);
+    expect(enqueued).toBeLessThanOrEqual(120);
+    const messages = await takeMessages(sqs, queueUrl);
+    expect(messages).toHaveLength(enqueued);
+    expect(messages.every((message) => message.plan !== undefined)).toBe(true);
+    // Nothing was written per user: the plans are the only record until a worker claims them.
+    for (const user of created) {
+      expect(await occurrences().get(occurrenceId(user.id, 'birthday', '2027-04-02'))).toBeUndefined();
+    }
+    const stored = await claimPlans(messages, occurrences(), clock.now());
+    expect(new Set(stored.map((occurrence) => occurrence.occurrenceId)).size).toBe(40);
+    expect(stored).toHaveLength(40);
+  });
+
+  it('given users written long ago, when a pass plans them, then the plan says what the occurrence is of and the next pass reads nothing again', async () => {
+    const [user] = await createUsers(1, '1990-04-02', 'Europe/Paris'); // 09:00 CEST = 07:00Z
+    clock.set(Date.parse('2027-04-02T07:00:00Z'));
+    expect(await scheduler().run()).toMatchObject({ due: 1, enqueued: 1 });
+    const [message] = await takeMessages(sqs, queueUrl);
+    expect(message).toEqual({
+      occurrenceId: occurrenceId(user!.id, 'birthday', '2027-04-02'),
+      userId: user!.id,
+      correlationId: 'req-0',
+      plan: {
+        eventKey: 'birthday',
+        localDate: '2027-04-02',
+        timezone: 'Europe/Paris',
+        scheduledFor: Date.parse('2027-04-02T07:00:00Z'),
+        fingerprint: expect.any(String) as string,
+        plannedAt: clock.now(),
+      },
+    });
+    clock.advance(60_000);
+    expect(await scheduler().run()).toMatchObject({ due: 0, enqueued: 0 });
+    clock.advance(20 * 60_000); // a full re-read of the safety hour
+    expect(await scheduler().run()).toMatchObject({ due: 0, enqueued: 0 });
+    expect(await queued()).toBe(0);
+  });
+
+  it('given SQS is unreachable, when a pass runs over a user written long ago, then nothing is written and a later pass plans it once', async () => {
     const [user] = await createUsers(1);
     clock.set(Date.parse('2027-04-02T09:00:00Z'));
-    const deadSqs = new SQSClient({
-      endpoint: 'http://127.0.0.1:9',
-      region: 'us-east-1',
-      credentials,
-      maxAttempts: 1,
-    });
-    const failed = await scheduler({}, deadSqs).run();
-    deadSqs.destroy();
+    const failed = await passWithSqsDown();
+    expect(failed).toMatchObject({ due: 1, enqueued: 0, pending: 1 });
+    expect(failed.watermark).toBeLessThan(Date.parse('2027-04-02T09:00:00Z'));
+    const id = occurrenceId(user!.id, 'birthday', '2027-04-02');
+    expect(await occurrences().get(id)).toBeUndefined();
+
+    clock.advance(60_000);
+    expect(await scheduler().run()).toMatchObject({ enqueued: 1, pending: 0 });
+    clock.advance(60_000);
+    expect(await scheduler().run()).toMatchObject({ enqueued: 0, pending: 0 });
+    const messages = await takeMessages(sqs, queueUrl);
+    expect(messages.map((message) => message.occurrenceId)).toEqual([id]);
+  });
+
+  it('given SQS is unreachable, when a pass runs, then nothing moves on, and a later pass sends each once', async () => {
+    clock.set(Date.parse('2027-04-02T08:30:00Z')); // written within the hour: created, not planned
+    const [user] = await createUsers(1);
+    clock.set(Date.parse('2027-04-02T09:00:00Z'));
+    const failed = await passWithSqsDown();
     expect(failed).toMatchObject({ due: 1, enqueued: 0, pending: 1 });
     expect(failed.watermark).toBeLessThanOrEqual(Date.parse('2027-04-02T09:00:00Z'));
     expect((await users().get(user!.id))?.schedule?.localDate).toBe('2027-04-02');
@@ -195,6 +267,7 @@ describe('a scheduler pass against DynamoDB and SQS', () => {
   });
 
   it('given an occurrence waiting for a retry, when the zone moves west and its new 09:00 comes, then it is sent afresh', async () => {
+    clock.set(Date.parse('2027-04-02T12:30:00Z')); // written within the hour: created, not planned
     const [user] = await createUsers(1, '1990-04-02', 'America/New_York'); // due 2027-04-02T13:00Z
     clock.set(Date.parse('2027-04-02T13:00:00Z'));
     expect(await scheduler().run()).toMatchObject({ enqueued: 1 });
@@ -206,7 +279,9 @@ describe('a scheduler pass against DynamoDB and SQS', () => {
         scheduleRetry(queuedOccurrence, clock.now(), clock.now() + 10 * HOUR, 'HTTP 503'),
       ),
     ).toBe(true);
-    clock.set(Date.parse('2027-04-02T14:00:00Z'));
+    // Moved within the hour before its new instant: the pass finds the stored one and restarts
+    // it (an edit longer ago goes out as a plan, and the worker restarts it: deliver-occurrence).
+    clock.set(Date.parse('2027-04-02T18:30:00Z'));
     await manageUsers.patch(user!.id, { timezone: 'Pacific/Honolulu' }, 'req-move'); // 09:00 HST = 19:00Z
 
     clock.set(Date.parse('2027-04-02T19:00:00Z'));
@@ -225,6 +300,7 @@ describe('a scheduler pass against DynamoDB and SQS', () => {
   });
 
   it('given an occurrence whose message was lost, when its watch instant passes, then the pass sends it again once', async () => {
+    clock.set(Date.parse('2027-04-02T08:30:00Z')); // written within the hour: created, not planned
     const [user] = await createUsers(1);
     clock.set(Date.parse('2027-04-02T09:00:00Z'));
     expect(await scheduler().run()).toMatchObject({ enqueued: 1, rescued: 0 });
@@ -234,7 +310,7 @@ describe('a scheduler pass against DynamoDB and SQS', () => {
     clock.advance(14 * 60_000);
     expect(await scheduler().run()).toMatchObject({ rescued: 0 });
     clock.advance(2 * 60_000); // past the 15-minute grace
-    expect(await scheduler().run()).toMatchObject({ due: 0, rescued: 1 });
+    expect(await scheduler().run()).toMatchObject({ enqueued: 0, rescued: 1 });
     expect(await queued()).toBe(1);
     const occurrence = await occurrences().get(occurrenceId(user!.id, 'birthday', '2027-04-02'));
     // Rescued once: the next look backs off to twice the grace.
@@ -248,10 +324,11 @@ describe('a scheduler pass against DynamoDB and SQS', () => {
     clock.set(Date.parse('2027-04-02T09:00:00Z'));
     await scheduler().run();
     const id = occurrenceId(user!.id, 'birthday', '2027-04-02');
-    const stored = (await occurrences().get(id))!;
-    const claimed = claim(stored, 'worker', clock.now(), 40_000);
-    expect(await occurrences().save(claimed)).toBe(true);
-    expect(await occurrences().save(markDelivered(claimed, clock.now()))).toBe(true);
+    const [claimed] = await claimPlans(await takeMessages(sqs, queueUrl), occurrences(), clock.now());
+    // The plan's claim is its first write, unwatched: its message stays on the queue until done.
+    expect(claimed).toMatchObject({ occurrenceId: id, status: 'sending', version: 1 });
+    expect((await occurrences().get(id))?.watchAt).toBeUndefined();
+    expect(await occurrences().save(markDelivered(claimed!, clock.now()))).toBe(true);
     clock.advance(3 * HOUR);
     expect(await scheduler().run()).toMatchObject({ rescued: 0 });
     expect((await occurrences().get(id))?.watchAt).toBeUndefined();

@@ -22,7 +22,9 @@ import {
   type PassResult,
   type SchedulerSettings,
 } from '#use-cases/schedule-due.use-case';
+import type { NotificationMessage } from '#ports/notification-queue';
 import { startTestTable, type TestTable } from '../support/dynamodb';
+import { claimPlans, takeMessages } from '../support/plans';
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 const SHARDS = 8;
@@ -56,6 +58,7 @@ describe('the year-less due index: a scheduler pass over the years', () => {
     manageUsers = new ManageUsers({ users: users(table.doc), clock });
     counted = dynamoClients(table.endpoint);
     requests.clear();
+    taken = [];
     counted.raw.middlewareStack.add(
       (next, context) => async (args) => {
         const name = context.commandName ?? 'unnamed';
@@ -95,17 +98,28 @@ describe('the year-less due index: a scheduler pass over the years', () => {
       queue: new SqsNotificationQueue({ client: sqs, queueUrl, deadLetterQueueUrl: queueUrl }),
       events: new EventBridgePublisher({ client: eventBridge, eventBusName: 'occasions' }),
     });
-  /** One pass at `instant`, with the requests it made. */
+  /** Messages taken off the queue so far (see passAt). */
+  let taken: NotificationMessage[] = [];
+  /**
+   * One pass at `instant`, with the requests it made; then its messages are taken off the queue
+   * and its plans stored as a worker's first write stores them (ADR 0010), as if a worker had
+   * claimed them at once: the passes after it see what they would see in service.
+   */
   const passAt = async (instant: string): Promise<PassResult> => {
     clock.set(Date.parse(instant));
     requests.clear();
-    return scheduler().run();
+    const result = await scheduler().run();
+    const messages = await takeMessages(sqs, queueUrl);
+    taken = [...taken, ...messages];
+    await claimPlans(messages, occurrences(), clock.now());
+    return result;
   };
+  /** Every message the passes sent: those taken off the queue and those still on it. */
   const queuedCount = async (): Promise<number> => {
     const { Attributes } = await sqs.send(
       new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
     );
-    return Number(Attributes?.ApproximateNumberOfMessages);
+    return taken.length + Number(Attributes?.ApproximateNumberOfMessages);
   };
   const stored = async (user: StoredUser) => (await users(table.doc).get(user.id))!;
   const occurrenceOf = (user: StoredUser, localDate: string) =>
@@ -175,7 +189,8 @@ describe('the year-less due index: a scheduler pass over the years', () => {
     expect(requests.get('UpdateItemCommand')).toBeUndefined(); // 2030 is on 2029's slot
     expect(await passAt('2030-02-28T09:00:00Z')).toMatchObject({ due: 1, enqueued: 1 });
     for (const localDate of ['2027-02-28', '2028-02-29', '2029-02-28', '2030-02-28']) {
-      expect(await occurrenceOf(user, localDate)).toMatchObject({ localDate, status: 'queued' });
+      // Planned (the user was written long before), and stored by the claim of passAt's worker.
+      expect(await occurrenceOf(user, localDate)).toMatchObject({ localDate, status: 'sending' });
     }
     // Re-keyed into and out of the leap year only.
     expect((await stored(user)).version).toBe(3);
@@ -189,7 +204,7 @@ describe('the year-less due index: a scheduler pass over the years', () => {
     expect(back.watermark).toBe(clock.now());
     expect(await occurrenceOf(user, '2027-04-02')).toMatchObject({ status: 'skipped' });
     expect(await occurrenceOf(user, '2028-04-02')).toMatchObject({ status: 'skipped' });
-    expect(await occurrenceOf(user, '2029-04-02')).toMatchObject({ status: 'queued' });
+    expect(await occurrenceOf(user, '2029-04-02')).toMatchObject({ status: 'sending' });
     expect(requests.get('UpdateItemCommand')).toBeUndefined();
     expect(await passAt('2029-04-02T09:31:00Z')).toMatchObject({ due: 0, enqueued: 0, skipped: 0 });
     expect(recorder.events().map((event) => event.detailType)).toEqual([
@@ -201,7 +216,8 @@ describe('the year-less due index: a scheduler pass over the years', () => {
   it('given entries handled by the previous pass, when the next pass re-reads its margin, then it makes no request for them', async () => {
     for (const name of ['A', 'B', 'C', 'D', 'E']) await create('1990-04-02', 'UTC', name);
     expect(await passAt('2027-04-02T09:00:00Z')).toMatchObject({ due: 5, enqueued: 5 });
-    expect(requests.get('PutItemCommand')).toBe(5 + 1); // the occurrences, the watermark
+    // The watermark only: the occurrences go out as plans, unwritten (ADR 0010).
+    expect(requests.get('PutItemCommand')).toBe(1);
 
     expect(await passAt('2027-04-02T09:01:00Z')).toMatchObject({ due: 0, enqueued: 0 });
     // The watermark read and written, the index queried: no create, no occurrence read.
@@ -271,7 +287,7 @@ describe('the year-less due index: a scheduler pass over the years', () => {
     );
 
     expect(await passAt('2027-04-02T09:05:00Z')).toMatchObject({ due: 1, enqueued: 1 });
-    expect(await occurrenceOf(user, '2027-04-02')).toMatchObject({ status: 'queued' });
+    expect(await occurrenceOf(user, '2027-04-02')).toMatchObject({ status: 'sending' });
   });
 
   it('given an index copy that shows up ten minutes late, then the next full re-read finds it and it is sent once', async () => {
@@ -347,32 +363,44 @@ describe('the year-less due index: a scheduler pass over the years', () => {
   it('given a pass stopped by its budget amid many entries due at one instant, then the next passes neither re-create nor re-send the ones it handled', async () => {
     const names = Array.from({ length: 24 }, (_, index) => `U${index}`);
     for (const name of names) await create('1990-04-02', 'UTC', name);
-    const run = () => scheduler({ maxItemsPerPass: 7 }, 2).run();
+    // Each pass's plans are claimed before the next pass, as workers do within the minute.
+    const run = async () => {
+      const result = await scheduler({ maxItemsPerPass: 7 }, 2).run();
+      const messages = await takeMessages(sqs, queueUrl);
+      taken = [...taken, ...messages];
+      await claimPlans(messages, occurrences(), clock.now());
+      return result;
+    };
     clock.set(Date.parse('2027-04-02T09:00:00Z'));
     requests.clear();
     let enqueued = (await run()).enqueued;
     expect(enqueued).toBeLessThan(24);
-    let refusedOrRepeated = 0;
     for (let pass = 0; pass < 20 && enqueued < 24; pass += 1) {
       clock.advance(61_000);
       requests.clear();
       const result = await run();
       enqueued += result.enqueued;
-      // Every PutItem is a new occurrence or the watermark: none is a refused create.
-      refusedOrRepeated += (requests.get('PutItemCommand') ?? 0) - result.enqueued - 1;
+      // Every PutItem is the watermark: no occurrence is written by a pass, none refused.
+      expect(requests.get('PutItemCommand')).toBe(1);
     }
     expect(enqueued).toBe(24);
-    expect(refusedOrRepeated).toBe(0);
+    expect(new Set(taken.map((message) => message.occurrenceId)).size).toBe(24);
     expect(await queuedCount()).toBe(24);
   });
 
-  it('given three passes at once on next year’s instant, then every user is enqueued exactly once', async () => {
+  it('given three passes at once on next year’s instant, then the claims of their plans store every occurrence once', async () => {
     for (const name of ['A', 'B', 'C', 'D', 'E', 'F']) await create('1990-04-02', 'Europe/Paris', name);
     expect(await passAt('2027-04-02T07:00:00Z')).toMatchObject({ enqueued: 6 });
     clock.set(Date.parse('2028-04-02T07:00:00Z'));
     const results = await Promise.all([scheduler().run(), scheduler().run(), scheduler().run()]);
-    expect(results.reduce((sum, result) => sum + result.enqueued, 0)).toBe(6);
-    expect(await queuedCount()).toBe(12);
+    // Passes side by side plan the same entries (nothing written tells them apart); the
+    // worker's conditional create keeps one occurrence each, and drops the other copies.
+    const enqueued = results.reduce((sum, result) => sum + result.enqueued, 0);
+    expect(enqueued).toBeGreaterThanOrEqual(6);
+    const messages = await takeMessages(sqs, queueUrl);
+    expect(messages).toHaveLength(enqueued);
+    const stored = await claimPlans(messages, occurrences(), clock.now());
+    expect(stored.map((occurrence) => occurrence.localDate)).toEqual(Array(6).fill('2028-04-02'));
   });
 
   it('given a user created after this year’s birthday was due, then this year’s slot sends nothing and next year’s does', async () => {

@@ -67,6 +67,8 @@ export class DynamoOccurrenceRepository implements OccurrenceRepository {
   }
 
   async save(occurrence: Occurrence): Promise<boolean> {
+    // Version 1 follows a plan's version 0, which was never stored (ADR 0010).
+    if (occurrence.version === 1) return this.create(occurrence);
     return this.conditionalPut(this.toItem(occurrence), 'version = :previous', {
       ':previous': occurrence.version - 1,
     });

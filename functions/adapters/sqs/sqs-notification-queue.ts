@@ -4,6 +4,7 @@ import {
   type SendMessageBatchRequestEntry,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import type { OccurrencePlan } from '#domain/occurrence';
 import type { NotificationMessage, NotificationQueue } from '#ports/notification-queue';
 
 interface Options {
@@ -79,14 +80,48 @@ export function parseNotificationMessage(body: string): NotificationMessage | un
   try {
     const value: unknown = JSON.parse(body);
     if (typeof value !== 'object' || value === null) return undefined;
-    const { occurrenceId, userId, correlationId } = value as Record<string, unknown>;
+    const { occurrenceId, userId, correlationId, plan } = value as Record<string, unknown>;
     if (typeof occurrenceId !== 'string' || typeof userId !== 'string') return undefined;
+    const parsedPlan = plan === undefined ? undefined : parsePlan(plan);
+    if (plan !== undefined && !parsedPlan) return undefined;
     return {
       occurrenceId,
       userId,
       ...(typeof correlationId === 'string' ? { correlationId } : {}),
+      ...(parsedPlan ? { plan: parsedPlan } : {}),
     };
   } catch {
     return undefined;
   }
 }
+
+/** A scheduler's plan (ADR 0010), every field checked: a bad one must not create an occurrence. */
+function parsePlan(value: unknown): OccurrencePlan | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { eventKey, localDate, timezone, scheduledFor, fingerprint, eventId, plannedAt } = value as Record<
+    string,
+    unknown
+  >;
+  if (
+    typeof eventKey !== 'string' ||
+    typeof localDate !== 'string' ||
+    typeof timezone !== 'string' ||
+    typeof fingerprint !== 'string' ||
+    !isInstant(scheduledFor) ||
+    !isInstant(plannedAt) ||
+    (eventId !== undefined && typeof eventId !== 'string')
+  ) {
+    return undefined;
+  }
+  return {
+    eventKey,
+    localDate,
+    timezone,
+    scheduledFor,
+    fingerprint,
+    plannedAt,
+    ...(eventId === undefined ? {} : { eventId }),
+  };
+}
+
+const isInstant = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
