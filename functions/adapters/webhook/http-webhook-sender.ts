@@ -1,6 +1,6 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import type { LookupFunction } from 'node:net';
+import type { LookupFunction, Socket } from 'node:net';
 import { rootCertificates } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import type { Clock } from '#commons/clock';
@@ -16,6 +16,21 @@ export const MAX_RESPONSE_BYTES = 4096;
 export const MAX_SNIPPET_CHARS = 512;
 /** Keep-alive agents kept at most, one per checked address (see PinnedAgents). */
 const MAX_AGENTS = 64;
+/**
+ * How long a pooled connection may sit idle before the sender closes it; a receiver's
+ * `Keep-Alive: timeout=N` hint shortens it to N - 1 s. It is the agents' `timeout` option, and
+ * Node 20 reads that hint only when the option is set: without it an idle connection stays pooled
+ * until the receiver closes it, and a POST can be written to it just as it does (see `post`).
+ * 4 s, undici's default: under the 5 s of Node's own servers, which announce it anyway.
+ *
+ * It cannot cut a request short, however long the request's own timeout (up to 60 s): Node arms
+ * the same socket timer while a request is in flight, but there it only emits `timeout` on the
+ * request and the response, which nothing here listens to; only an idle pooled socket is closed
+ * by it (node's lib/_http_agent.js `onTimeout`, lib/_http_client.js `listenSocketTimeout`). The
+ * request's AbortSignal alone bounds a request. Should a `timeout` listener ever be added here,
+ * this value would have to be at least the longest webhook timeout.
+ */
+export const IDLE_SOCKET_TIMEOUT_MS = 4_000;
 
 interface RawResponse {
   statusCode: number;
@@ -48,14 +63,22 @@ export class HttpWebhookSender implements WebhookSender {
   /**
    * @param deps.extraCaCertificates PEM certificates trusted besides Node's root CAs, for
    *   receivers whose certificate a private CA issued (the tests' own CA among them).
+   * @param deps.idleSocketTimeoutMs How long a pooled connection may stay idle; IDLE_SOCKET_TIMEOUT_MS
+   *   unless given (the tests shorten it).
    */
-  constructor(deps: { clock: Clock; guard?: EndpointGuard; extraCaCertificates?: readonly string[] }) {
+  constructor(deps: {
+    clock: Clock;
+    guard?: EndpointGuard;
+    extraCaCertificates?: readonly string[];
+    idleSocketTimeoutMs?: number;
+  }) {
     this.clock = deps.clock;
     this.guard = deps.guard;
     const extra = deps.extraCaCertificates ?? [];
     this.agents = new PinnedAgents(
       MAX_AGENTS,
       extra.length > 0 ? [...rootCertificates, ...extra] : undefined,
+      deps.idleSocketTimeoutMs ?? IDLE_SOCKET_TIMEOUT_MS,
     );
   }
 
@@ -138,8 +161,19 @@ export class HttpWebhookSender implements WebhookSender {
     return { kind: 'permanent', error: `HTTP ${statusCode}`, ...base };
   }
 
-  /** One POST; resolves with the status once the start of the body is read, rejects on network errors. */
-  private post(
+  /**
+   * One POST; resolves with the status once the start of the body is read, rejects on network errors.
+   *
+   * A pooled keep-alive connection can be handed out just as the receiver closes it for being idle:
+   * the request is then written to a closed connection and fails (ECONNRESET, "socket hang up",
+   * EPIPE) without the receiver having seen it. Such a request, failed on a reused connection
+   * before any byte of a response came back, is sent once more, on a new connection, with the
+   * same headers (the same webhook-id, timestamp and signature) and within the same timeout and
+   * signal: it is part of this attempt, not one of its own (Node's documented pattern, see
+   * `request.reusedSocket`). Never after a byte of a response, never for a new connection, never
+   * twice: the receiver may have seen those.
+   */
+  private async post(
     url: URL,
     pinned: { address: string; family: 4 | 6 } | undefined,
     signal: AbortSignal,
@@ -147,26 +181,83 @@ export class HttpWebhookSender implements WebhookSender {
     body: string,
   ): Promise<RawResponse> {
     const https = url.protocol === 'https:';
-    const send = https ? httpsRequest : httpRequest;
-    const connection = pinned
-      ? { lookup: pinnedLookup(pinned.address, pinned.family), agent: this.agents.for(https, pinned.address) }
-      : { agent: this.agents.for(https, `name:${url.host}`) };
-    return new Promise<RawResponse>((resolve, reject) => {
-      const req = send(url, { method: 'POST', headers, signal, ...connection }, (res) => {
-        const retryAfter = res.headers['retry-after'];
-        readSnippet(res).then(
-          (snippet) => {
-            resolve({ statusCode: res.statusCode ?? 0, retryAfter, snippet });
-          },
-          (error: unknown) => {
-            reject(error instanceof Error ? error : new Error(String(error)));
-          },
-        );
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
+    const lookup = pinned ? { lookup: pinnedLookup(pinned.address, pinned.family) } : {};
+    const pooled = this.agents.for(https, pinned ? pinned.address : `name:${url.host}`);
+    try {
+      return await postOnce(url, { agent: pooled, ...lookup }, signal, headers, body);
+    } catch (error) {
+      if (!(error instanceof StaleConnectionError)) throw error;
+      if (signal.aborted) throw error.original;
+    }
+    // A one-off agent, so a new connection (to the same checked address: the same lookup), closed
+    // after its one request (`Connection: close`) rather than pooled.
+    try {
+      return await postOnce(url, { agent: this.agents.oneOff(https), ...lookup }, signal, headers, body);
+    } catch (error) {
+      // A new connection is never reused, so this cannot be stale; unwrapped all the same.
+      throw error instanceof StaleConnectionError ? error.original : error;
+    }
   }
+}
+
+/** A request that a reused keep-alive connection failed before any byte of a response arrived. */
+class StaleConnectionError extends Error {
+  constructor(readonly original: Error) {
+    super(original.message, { cause: original });
+  }
+}
+
+/** Error codes of a connection the other side had closed: "socket hang up" is an ECONNRESET. */
+const CLOSED_CONNECTION_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'EPIPE']);
+
+/**
+ * One request on one connection of `connection.agent`. Rejects with a StaleConnectionError when
+ * the connection was a reused one that failed with CLOSED_CONNECTION_CODES before any byte of a
+ * response arrived on it; with the error itself otherwise.
+ */
+function postOnce(
+  url: URL,
+  connection: { agent: HttpAgent; lookup?: LookupFunction },
+  signal: AbortSignal,
+  headers: Record<string, string>,
+  body: string,
+): Promise<RawResponse> {
+  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise<RawResponse>((resolve, reject) => {
+    // Any byte of a response, even part of a status line, means the receiver saw the request.
+    let answered = false;
+    const onData = (): void => {
+      answered = true;
+    };
+    let socket: Socket | undefined;
+    const req = send(url, { method: 'POST', headers, signal, ...connection }, (res) => {
+      answered = true;
+      const retryAfter = res.headers['retry-after'];
+      readSnippet(res).then(
+        (snippet) => {
+          resolve({ statusCode: res.statusCode ?? 0, retryAfter, snippet });
+        },
+        (error: unknown) => {
+          reject(error instanceof Error ? error : new Error(String(error)));
+        },
+      );
+    });
+    req.once('socket', (assigned: Socket) => {
+      socket = assigned;
+      // Before the HTTP parser's own listener, so a byte counts even when parsing it fails.
+      assigned.prependListener('data', onData);
+    });
+    // Emitted once the request is done with the connection, before a pooled one is reused.
+    req.once('close', () => {
+      socket?.removeListener('data', onData);
+    });
+    req.on('error', (error: Error) => {
+      const code = 'code' in error && typeof error.code === 'string' ? error.code : undefined;
+      const stale = req.reusedSocket && !answered && code !== undefined && CLOSED_CONNECTION_CODES.has(code);
+      reject(stale ? new StaleConnectionError(error) : error);
+    });
+    req.end(body);
+  });
 }
 
 /** `work`, or a rejection as soon as `signal` aborts (the work itself cannot be cancelled). */
@@ -203,8 +294,8 @@ function pinnedLookup(address: string, family: 4 | 6): LookupFunction {
  * One keep-alive agent per checked address: a pooled connection is only ever reused for requests
  * pinned to the address it was opened to, so connection reuse cannot smuggle a request to an
  * address a later check would refuse. Bounded: the least recently used agent is dropped, and
- * closed unless a request is still using it (its idle sockets then close with the server's
- * keep-alive timeout, and never hold the process open: Node unrefs idle pooled sockets).
+ * closed unless a request is still using it (its idle sockets then close after the idle timeout,
+ * and never hold the process open: Node unrefs idle pooled sockets).
  */
 class PinnedAgents {
   private readonly agents = new Map<string, HttpAgent>();
@@ -212,7 +303,16 @@ class PinnedAgents {
   constructor(
     private readonly max: number,
     private readonly ca: string[] | undefined,
+    /** The agents' `timeout`: see IDLE_SOCKET_TIMEOUT_MS. */
+    private readonly idleTimeoutMs: number,
   ) {}
+
+  /** An agent that opens a new connection for its one request and pools none. */
+  oneOff(https: boolean): HttpAgent {
+    return https
+      ? new HttpsAgent({ keepAlive: false, ...(this.ca ? { ca: this.ca } : {}) })
+      : new HttpAgent({ keepAlive: false });
+  }
 
   /** `target`: the pinned address, or the host name of an unguarded request. */
   for(https: boolean, target: string): HttpAgent {
@@ -222,9 +322,10 @@ class PinnedAgents {
       // Most recently used last, so eviction takes the least recently used.
       this.agents.delete(key);
     } else {
+      const timeout = this.idleTimeoutMs;
       agent = https
-        ? new HttpsAgent({ keepAlive: true, ...(this.ca ? { ca: this.ca } : {}) })
-        : new HttpAgent({ keepAlive: true });
+        ? new HttpsAgent({ keepAlive: true, timeout, ...(this.ca ? { ca: this.ca } : {}) })
+        : new HttpAgent({ keepAlive: true, timeout });
     }
     this.agents.set(key, agent);
     const [oldestKey, oldest] = this.agents.entries().next().value ?? [];
