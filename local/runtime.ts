@@ -213,16 +213,21 @@ export async function startLocalRuntime(
 
     const schedulerHandler = createSchedulerHandler(() => Promise.resolve(scheduler));
     const passesInFlight = new Set<Promise<PassResult>>();
+    // One pass at a time (a tick during a jump's pass runs after it), as one scheduler on a
+    // schedule mostly is: passes side by side are safe, but each would hand on the same plans
+    // (ADR 0010), and the copies would only make the worker look twice.
+    let previousPass: Promise<unknown> = Promise.resolve();
     const tick = (): Promise<PassResult> => {
-      const pass = schedulerHandler(
-        {} as ScheduledEvent,
-        lambdaContext('occasions-scheduler', 60_000),
-      ).finally(() => {
-        passesInFlight.delete(pass);
-        recordedMetrics.sampleQueues();
-        saveClockInstant(config.dataDir, clock.now());
-      });
+      const pass = previousPass
+        .catch(() => undefined)
+        .then(() => schedulerHandler({} as ScheduledEvent, lambdaContext('occasions-scheduler', 60_000)))
+        .finally(() => {
+          passesInFlight.delete(pass);
+          recordedMetrics.sampleQueues();
+          saveClockInstant(config.dataDir, clock.now());
+        });
       passesInFlight.add(pass);
+      previousPass = pass;
       return pass;
     };
     /** A pass nobody waits for (the timer, a clock jump): its failure is logged, not thrown. */
@@ -427,7 +432,8 @@ async function createQueues(
     VisibilityTimeout: String(
       Math.min(MAX_VISIBILITY_SECONDS, Math.ceil((6 * WORKER_TIMEOUT_MS * clockRate) / 1000)),
     ),
-    MessageRetentionPeriod: String(4 * 86_400),
+    // 7 days, as in AWS (lib/stateful-stack.ts): a plan is only its message until claimed.
+    MessageRetentionPeriod: String(7 * 86_400),
     RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: MAX_RECEIVE_COUNT }),
   });
   return { queueUrl: mainUrl, queueArn: await queueArn(sqs, mainUrl), deadLetterQueueUrl: dlqUrl };

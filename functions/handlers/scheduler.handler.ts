@@ -4,6 +4,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context, ScheduledEvent } from 'aws-lambda';
+import { logKeysOf } from '#ports/notification-queue';
 import { logger, MetricName, metrics, tracer } from '#commons/powertools';
 import type { PassResult, ScheduleDueOccurrences } from '#use-cases/schedule-due.use-case';
 import { awsScheduler } from './aws-pipeline';
@@ -20,7 +21,7 @@ export function createSchedulerHandler(scheduler: () => Promise<ScheduleDueOccur
       shouldStop: () => context.getRemainingTimeInMillis() < STOP_MARGIN_MS,
       // One line per occurrence: its id and the x-request-id that scheduled it find every step.
       onEnqueued: (message) => {
-        logger.info('occurrence enqueued', { ...message });
+        logger.info('occurrence enqueued', logKeysOf(message));
       },
     });
     metrics.addMetric(MetricName.Due, MetricUnit.Count, result.due);

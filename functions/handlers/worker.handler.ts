@@ -8,6 +8,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { logger, MetricDimension, MetricName, metrics, tracer } from '#commons/powertools';
 import { parseNotificationMessage } from '#adapters/sqs/sqs-notification-queue';
 import type { DomainEvent } from '#ports/event-publisher';
+import { logKeysOf } from '#ports/notification-queue';
 import type { DeliveryResult } from '#use-cases/deliver-occurrence.use-case';
 import { awsWorker } from './aws-pipeline';
 import type { Worker } from './pipeline';
@@ -38,7 +39,7 @@ export function createWorkerHandler(
           logger.error('unreadable message', { messageId: record.messageId });
           throw new Error('unreadable message');
         }
-        const keys = { ...message, messageId: record.messageId };
+        const keys = { ...logKeysOf(message), messageId: record.messageId };
         try {
           const result = await deliver.handle(message, {
             remainingTimeMs: () => context.getRemainingTimeInMillis(),

@@ -28,3 +28,16 @@ export interface NotificationQueue {
   /** Parks a message in the dead-letter queue, with why. */
   sendToDeadLetter(message: NotificationMessage, reason: string): Promise<void>;
 }
+
+/**
+ * What a log line says about a message: its ids, and whether it is a plan. Never the plan
+ * itself: its fingerprint holds the birthday and zone, and logs outlive an erasure.
+ */
+export function logKeysOf(message: NotificationMessage): Record<string, string | boolean> {
+  return {
+    occurrenceId: message.occurrenceId,
+    userId: message.userId,
+    ...(message.correlationId === undefined ? {} : { correlationId: message.correlationId }),
+    planned: message.plan !== undefined,
+  };
+}

@@ -172,11 +172,11 @@ export class DeliverOccurrence {
       // A plan found stale: its cancel is its first write, unless an occurrence is stored
       // already, which is then looked at as it is (it may be in flight, or past its lease).
       const cancelled = cancel(occurrence, now, current.reason);
-      if (!(await occurrences.save(cancelled))) return this.meetStored(message, occurrence, context);
+      if (!(await occurrences.save(cancelled))) return this.meetStored(message, occurrence, context, false);
       context.emit(domainEvent('NotificationCancelled', cancelled, { reason: current.reason }));
       return { kind: 'cancelled', reason: current.reason };
     }
-    if (current.kind === 'cancelled') return current;
+    if (current.kind === 'cancelled' || current.kind === 'ignored') return current;
     const { user, target, type } = current;
 
     const timeoutMs = Math.min(this.deps.settings.webhookTimeoutMs, context.remainingTimeMs() - 1_000);
@@ -186,7 +186,7 @@ export class DeliverOccurrence {
     const leaseMs = (timeoutMs + this.deps.settings.leaseMarginMs) * (this.deps.settings.timeScale ?? 1);
     const claimed = claim(occurrence, owner, now, leaseMs);
     if (!(await occurrences.save(claimed))) {
-      if (isPlanned(occurrence)) return this.meetStored(message, occurrence, context);
+      if (isPlanned(occurrence)) return this.meetStored(message, occurrence, context, true);
       // Lost the race to a concurrent copy of this message: it decides; look again after it.
       return this.waitAndComeBack(message, leaseMs + 1_000, 'leased');
     }
@@ -208,20 +208,23 @@ export class DeliverOccurrence {
   }
 
   /**
-   * A plan whose occurrence turned out to be stored already. Mostly a copy of this message or a
-   * second pass's got there first: the stored one has a message of its own (the plan that
-   * created it stays on the queue until its worker is done; every later state that waits is
-   * watched), so this copy is dropped, not delayed; unless the stored one is `sending` past its
-   * lease, when this may be that very message back after a crash. But it may be an occurrence of
-   * the same local date from an earlier schedule: the zone moved west before it was delivered,
-   * or it was cancelled as stale and the entry came back to that date. That one starts afresh
-   * under the plan, as the scheduler's decideExisting has it; a final one and an admin's cancel
-   * stay as they are (at most one per user, event and local date).
+   * A plan whose occurrence turned out to be stored already (its create failed). Mostly a copy
+   * of this message or a second pass's got there first, or this very plan is back after its
+   * worker died: the stored one is worked on as any message pointing at it would (the claim is
+   * on its version: a copy cannot make a second POST, and one that meets it in flight comes back
+   * after the lease instead of being dropped, so nothing rests on which message is whose). But it
+   * may be an occurrence of the same local date from an earlier schedule: the zone moved west
+   * before it was delivered, or it was cancelled as stale and the entry came back to that date.
+   * That one starts afresh under the plan, as the scheduler's decideExisting has it, only when
+   * the re-check found the plan current (`planIsCurrent`): a stale plan must never overwrite the
+   * occurrence of the schedule that replaced it. A final one and an admin's cancel stay as they
+   * are (at most one per user, event and local date).
    */
   private async meetStored(
     message: NotificationMessage,
     planned: Occurrence,
     context: DeliveryContext,
+    planIsCurrent: boolean,
   ): Promise<DeliveryResult> {
     const { clock, occurrences } = this.deps;
     const pointer = pointerOf(message);
@@ -229,20 +232,12 @@ export class DeliverOccurrence {
     const stored = await occurrences.get(planned.occurrenceId);
     if (!stored) return { kind: 'ignored', reason: 'unknown occurrence' };
     const startsAfresh =
+      planIsCurrent &&
       !FINAL_STATUSES.has(stored.status) &&
       (stored.status === 'cancelled'
         ? stored.statusReason !== CANCELLED_BY_ADMIN
         : stored.fingerprint !== planned.fingerprint);
-    if (!startsAfresh) {
-      const why = workability(stored, now)?.reason;
-      if (why === 'final' || why === 'cancelled')
-        return { kind: 'ignored', reason: `already ${stored.status}` };
-      // `sending` past its lease: its worker died mid-attempt, and this may be the very plan that
-      // created it, back after the visibility timeout (a copy is harmless: the claim is on the
-      // version). It is worked on like any stored occurrence; dropping it could lose it.
-      if (stored.status === 'sending' && why === undefined) return this.work(pointer, stored, now, context);
-      return { kind: 'ignored', reason: 'planned again: the stored occurrence has a message of its own' };
-    }
+    if (!startsAfresh) return this.work(pointer, stored, now, context);
     if (stored.status === 'sending' && (stored.leaseUntil ?? 0) > now) {
       return this.waitAndComeBack(message, (stored.leaseUntil ?? now) - now + 1_000, 'leased');
     }
@@ -280,7 +275,7 @@ export class DeliverOccurrence {
     emit: Emit,
   ): Promise<
     | (Current & { kind: 'current' })
-    | Extract<DeliveryResult, { kind: 'cancelled' }>
+    | Extract<DeliveryResult, { kind: 'cancelled' | 'ignored' }>
     | { kind: 'stale'; reason: string }
   > {
     // A plan is not stored: the caller writes its cancel (see work).
@@ -294,7 +289,7 @@ export class DeliverOccurrence {
     const user = await this.deps.users.get(occurrence.userId);
     // A plan of a user deleted or erased since the pass: writing its cancel would create a record
     // of that user again, so nothing is written.
-    if (!user && isPlanned(occurrence)) return { kind: 'cancelled', reason: 'user deleted' };
+    if (!user && isPlanned(occurrence)) return { kind: 'ignored', reason: 'user deleted' };
     if (!user) return cancelWith('user deleted');
     let target = birthdayTarget(user);
     if (occurrence.eventId !== undefined && occurrence.eventId !== BIRTHDAY_EVENT_ID) {

@@ -393,7 +393,9 @@ export class ScheduleDueOccurrences {
       (item): item is Resolved => item !== undefined,
     );
     const known = await this.earlierLook(resolved, pass);
-    const decisions = await Promise.all(resolved.map((item) => this.decide(item, now, known)));
+    const decisions = await Promise.all(
+      resolved.map((item) => this.decide(item, now, known, !mayBeHandled(item.at, pass))),
+    );
     const toSend: { item: Resolved; message: NotificationMessage; occurrence?: Occurrence }[] = [];
     const toAdvance: { item: Resolved; to?: UserSchedule | null }[] = [];
     decisions.forEach((decision, index) => {
@@ -485,10 +487,12 @@ export class ScheduleDueOccurrences {
     return ids.length === 0 ? new Map() : this.deps.occurrences.getMany(ids);
   }
 
+  /** @param firstLook no pass before this one can have handled the entry (see plannable) */
   private async decide(
     item: Resolved,
     now: number,
     known: ReadonlyMap<string, Occurrence>,
+    firstLook: boolean,
   ): Promise<Decision> {
     const { user, type, rule, schedule, at, localYear } = item;
     // The user was deleted under its event, or the type under it (a race with DELETE): nothing
@@ -511,7 +515,8 @@ export class ScheduleDueOccurrences {
     // Due, on an item the passes after this one will not read again (the margin rule): the
     // message carries the plan and the worker's claim creates the occurrence (ADR 0010),
     // conditionally, so a copy of the message or a second pass cannot make a second one.
-    if (!tooLate && this.plannable(item, now)) return { kind: 'send', message: plannedMessageOf(input, now) };
+    if (!tooLate && firstLook && this.plannable(item, now))
+      return { kind: 'send', message: plannedMessageOf(input, now) };
     const fresh = newOccurrence(input, now, tooLate);
     if (await this.deps.occurrences.create(fresh)) {
       return tooLate
@@ -530,7 +535,10 @@ export class ScheduleDueOccurrences {
    * since (a new user, an edit, a re-key) is re-read by the passes of the next hour, which must
    * find its occurrence stored to know it was handled: it is created here, as before. So a
    * birthday of a user written long ago costs no scheduler write, and back-to-back passes still
-   * send each notification once. Items without `writtenAt` (older data) are created too.
+   * send each notification once. Items without `writtenAt` (older data) are created too, and so
+   * is an entry a pass before this one may have handled (decide's `firstLook` false: a mark held
+   * back by a budget stop or a left entry) whose occurrence no worker has stored yet: planning
+   * it again on every pass until one does would pile copies up on the queue amid a burst.
    */
   private plannable(item: Resolved, now: number): boolean {
     return item.writtenAt !== undefined && item.writtenAt < now - this.settings.safetyMarginMs;

@@ -260,11 +260,11 @@ describe('birthday webhooks through the local runtime', () => {
     await runAt(Date.parse('2027-05-01T09:00:00Z'));
     expect(receiver.requests).toHaveLength(1);
     receiver.replyWith({ status: 204 });
-    // Five days later: the 4-day retention of the queue has dropped the retry's message.
-    const result = await runAt(Date.parse('2027-05-06T09:00:00Z'));
+    // Eight days later: the 7-day retention of the queue has dropped the retry's message.
+    const result = await runAt(Date.parse('2027-05-09T09:00:00Z'));
     expect(receiver.accepted(user.id)).toHaveLength(1);
     expect(result).toMatchObject({ dlq: 0, pending: 0 });
-    await runAt(Date.parse('2027-05-06T12:00:00Z'));
+    await runAt(Date.parse('2027-05-09T12:00:00Z'));
     expect(receiver.accepted(user.id)).toHaveLength(1);
   });
 

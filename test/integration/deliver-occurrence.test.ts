@@ -679,7 +679,7 @@ describe('delivering one occurrence against DynamoDB, SQS, EventBridge and a rea
       expect(message.plan).toBeDefined();
       await manageUsers.delete(user.id);
 
-      expect(await handle(message)).toEqual({ kind: 'cancelled', reason: 'user deleted' });
+      expect(await handle(message)).toEqual({ kind: 'ignored', reason: 'user deleted' });
 
       // A cancel would be a record of the deleted (perhaps erased) user again.
       expect(await occurrences.get(idOf(user))).toBeUndefined();
@@ -781,16 +781,18 @@ describe('delivering one occurrence against DynamoDB, SQS, EventBridge and a rea
       const [claimed] = await claimPlans([message], occurrences, clock.now(), 35 * SECOND);
       expect(claimed).toMatchObject({ status: 'sending', version: 1 });
 
-      // Within the lease a copy is dropped: the lease holder decides.
-      expect(await handle(message)).toEqual({
-        kind: 'ignored',
-        reason: 'planned again: the stored occurrence has a message of its own',
-      });
-      // Back after the visibility timeout, past the lease: it is the only message left.
+      // Within the lease a copy comes back after it, pointing at the stored occurrence.
+      expect(await handle(message)).toEqual({ kind: 'deferred', inMs: 36 * SECOND, reason: 'leased' });
+      const [comeBack] = await receiveAll(queueUrl, { keep: true });
+      expect(comeBack).toBeUndefined(); // delayed: invisible until the lease is over
+      // Back after the visibility timeout, past the lease: it takes the notification over.
       clock.advance(6 * MINUTE);
       expect(await handle(message)).toMatchObject({ kind: 'delivered' });
       expect(receiver.accepted(user.id)).toHaveLength(1);
       expect(await occurrenceOf(user)).toMatchObject({ status: 'delivered', version: 3 });
+      const copies = await receiveAll(queueUrl);
+      expect(copies.map(({ message: copy }) => copy.plan)).toEqual([undefined]);
+      expect(await handle(copies[0]!.message)).toEqual({ kind: 'ignored', reason: 'already delivered' });
     });
 
     it('when it is `sending` past its lease and the birthday changed since, then the plan cancels the stored one', async () => {
@@ -804,6 +806,32 @@ describe('delivering one occurrence against DynamoDB, SQS, EventBridge and a rea
       expect(await handle(message)).toEqual({ kind: 'cancelled', reason: 'birthday or time zone changed' });
       expect(await occurrenceOf(user)).toMatchObject({ status: 'cancelled', version: 2 });
       expect(receiver.requests).toHaveLength(0);
+    });
+
+    it('when a stale plan meets the occurrence of the schedule that replaced it, then it leaves that one as it is and it is delivered once', async () => {
+      const user = await createUser({ timezone: 'Europe/Moscow' }); // 09:00 MSK = 06:00Z
+      await schedulePassAt(Date.parse('2027-06-15T06:00:00Z'), 1);
+      const moscow = await receiveOne(); // held back: the worker is behind
+      clock.set(Date.parse('2027-06-15T07:00:00Z'));
+      await manageUsers.patch(user.id, { timezone: 'America/New_York' }, 'req-move'); // 13:00Z
+      await schedulePassAt(Date.parse('2027-06-15T13:00:00Z'), 1);
+      receiver.replyWith({ status: 503 });
+      expect((await handle(await receiveOne())).kind).toBe('retry-scheduled');
+      const retrying = await occurrenceOf(user);
+      expect(retrying).toMatchObject({ status: 'retrying', timezone: 'America/New_York' });
+
+      // The Moscow plan, stale: its cancel cannot be created, and it must not restart the
+      // New York occurrence under the Moscow schedule.
+      receiver.replyWith({ status: 204 });
+      expect(await handle(moscow)).toMatchObject({ kind: 'deferred', reason: 'not-yet' });
+      expect(await occurrenceOf(user)).toEqual(retrying);
+
+      clock.set(retrying.nextAttemptAt + 2 * SECOND);
+      const kinds = [];
+      for (const { message } of await receiveAll(queueUrl)) kinds.push((await handle(message)).kind);
+      expect(kinds.sort()).toEqual(['delivered', 'ignored']);
+      expect(receiver.accepted(user.id)).toHaveLength(1);
+      expect(await occurrenceOf(user)).toMatchObject({ status: 'delivered', timezone: 'America/New_York' });
     });
 
     it('when an admin cancelled it, then the plan is dropped and nothing is POSTed', async () => {
@@ -859,7 +887,7 @@ describe('delivering one occurrence against DynamoDB, SQS, EventBridge and a rea
       expect(eventTypes()).toEqual(['NotificationDelivered']);
     });
 
-    it('when a copy of the plan arrives before the retry is due, then it is dropped without a POST', async () => {
+    it('when a copy of the plan arrives before the retry is due, then it is delayed again without a POST', async () => {
       const user = await createUser();
       await schedulePassAt(DUE, 1);
       const message = await receiveOne();
@@ -869,23 +897,26 @@ describe('delivering one occurrence against DynamoDB, SQS, EventBridge and a rea
       receiver.replyWith({ status: 204 });
 
       // The same message again (SQS delivers at least once) while nextAttemptAt is in the future:
-      // its create fails, and the stored occurrence has its own (delayed) message.
+      // its create fails, and it waits for the retry like any copy pointing at the occurrence.
       clock.advance(SECOND);
       const early = await handle(message);
 
       expect(early).toEqual({
-        kind: 'ignored',
-        reason: 'planned again: the stored occurrence has a message of its own',
+        kind: 'deferred',
+        inMs: retrying.nextAttemptAt - clock.now(),
+        reason: 'not-yet',
       });
       expect(receiver.requests).toHaveLength(1);
       expect(await occurrenceOf(user)).toEqual(retrying);
-      expect(mainQueue()).toEqual({ visible: 0, inFlight: 0, delayed: 1 });
+      expect(mainQueue()).toEqual({ visible: 0, inFlight: 0, delayed: 2 });
 
-      // The retry's own message comes back once it is due and delivers; the copy is gone.
+      // Both copies come back once it is due: one delivers, the other is dropped.
       clock.set(retrying.nextAttemptAt + 2 * SECOND);
       const copies = await receiveAll(queueUrl);
-      expect(copies).toHaveLength(1);
-      expect((await handle(copies[0]!.message)).kind).toBe('delivered');
+      expect(copies).toHaveLength(2);
+      const kinds = [];
+      for (const { message: copy } of copies) kinds.push((await handle(copy)).kind);
+      expect(kinds).toEqual(['delivered', 'ignored']);
       expect(receiver.accepted(user.id)).toHaveLength(1);
     });
   });

@@ -1,4 +1,5 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { messageBody } from '#adapters/sqs/sqs-notification-queue';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 vi.hoisted(() => {
@@ -92,7 +93,7 @@ describe('the dead-letter queue through the admin API', () => {
     const [plan] = await takeMessages(harness.sqs, harness.queueUrl);
     expect(plan?.plan).toBeDefined();
     await harness.sqs.send(
-      new SendMessageCommand({ QueueUrl: harness.dlqUrl, MessageBody: JSON.stringify(plan) }),
+      new SendMessageCommand({ QueueUrl: harness.dlqUrl, MessageBody: messageBody(plan!) }),
     );
     expect(await harness.occurrences.get(idOf(user))).toBeUndefined();
     const [listed] = await list();

@@ -35,7 +35,7 @@ export class SqsNotificationQueue implements NotificationQueue {
     await this.options.client.send(
       new SendMessageCommand({
         QueueUrl: this.options.queueUrl,
-        MessageBody: JSON.stringify(message),
+        MessageBody: messageBody(message),
         DelaySeconds: Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil(delaySeconds))),
       }),
     );
@@ -47,7 +47,7 @@ export class SqsNotificationQueue implements NotificationQueue {
     await this.options.client.send(
       new SendMessageCommand({
         QueueUrl: deadLetterQueueUrl,
-        MessageBody: JSON.stringify(message),
+        MessageBody: messageBody(message),
         MessageAttributes: { reason: { DataType: 'String', StringValue: reason.slice(0, 256) } },
       }),
     );
@@ -59,7 +59,7 @@ export class SqsNotificationQueue implements NotificationQueue {
     for (let round = 0; round <= (this.options.batchRetries ?? 3) && remaining.size > 0; round += 1) {
       const entries: SendMessageBatchRequestEntry[] = [...remaining].map(([id, message]) => ({
         Id: id,
-        MessageBody: JSON.stringify(message),
+        MessageBody: messageBody(message),
       }));
       try {
         const result = await this.options.client.send(
@@ -80,19 +80,35 @@ export function parseNotificationMessage(body: string): NotificationMessage | un
   try {
     const value: unknown = JSON.parse(body);
     if (typeof value !== 'object' || value === null) return undefined;
-    const { occurrenceId, userId, correlationId, plan } = value as Record<string, unknown>;
-    if (typeof occurrenceId !== 'string' || typeof userId !== 'string') return undefined;
-    const parsedPlan = plan === undefined ? undefined : parsePlan(plan);
-    if (plan !== undefined && !parsedPlan) return undefined;
-    return {
-      occurrenceId,
-      userId,
-      ...(typeof correlationId === 'string' ? { correlationId } : {}),
-      ...(parsedPlan ? { plan: parsedPlan } : {}),
-    };
+    const { planned } = value as Record<string, unknown>;
+    if (planned !== undefined) {
+      const pointer = parsePointer(planned);
+      const plan = parsePlan(planned);
+      return pointer && plan ? { ...pointer, plan } : undefined;
+    }
+    return parsePointer(value);
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The body of a message on the queue: the message itself, or for a plan (ADR 0010)
+ * `{"planned": {occurrenceId, userId, correlationId, ...plan}}`, without a top-level
+ * `occurrenceId`. A worker from before plans (a rolling deploy, a rollback) then rejects it as
+ * unreadable (the message stays, is retried and reaches the DLQ, to be redriven) instead of
+ * taking it for a pointer to an occurrence it cannot find and dropping it.
+ */
+export function messageBody(message: NotificationMessage): string {
+  const { plan, ...pointer } = message;
+  return JSON.stringify(plan ? { planned: { ...pointer, ...plan } } : pointer);
+}
+
+function parsePointer(value: unknown): NotificationMessage | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { occurrenceId, userId, correlationId } = value as Record<string, unknown>;
+  if (typeof occurrenceId !== 'string' || typeof userId !== 'string') return undefined;
+  return { occurrenceId, userId, ...(typeof correlationId === 'string' ? { correlationId } : {}) };
 }
 
 /** A scheduler's plan (ADR 0010), every field checked: a bad one must not create an occurrence. */
