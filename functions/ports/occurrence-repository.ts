@@ -24,6 +24,12 @@ export interface OccurrenceRepository {
    * if none is stored. @returns false when another writer got there first.
    */
   save(occurrence: Occurrence): Promise<boolean>;
+  /**
+   * Deletes the occurrence if it is still at `occurrence.version` (a worker's own claim-create of
+   * a plan whose user turned out to be gone, ADR 0010: no record of that user may stay).
+   * @returns false when it changed meanwhile (nothing deleted).
+   */
+  discard(occurrence: Occurrence): Promise<boolean>;
   /** Idempotent: the same sequence number written twice keeps the first. */
   recordAttempt(attempt: AttemptRecord): Promise<void>;
   listAttempts(occurrenceId: string): Promise<AttemptRecord[]>;

@@ -166,35 +166,52 @@ export class DeliverOccurrence {
       return this.waitAndComeBack(message, at - now, blocked.reason);
     }
 
-    // Re-check against the user, the event and its type as stored now (DESIGN core idea 3).
-    const current = await this.recheck(occurrence, now, context.emit);
-    if (current.kind === 'stale') {
-      // A plan found stale: its cancel is its first write, unless an occurrence is stored
-      // already, which is then looked at as it is (it may be in flight, or past its lease).
-      const cancelled = cancel(occurrence, now, current.reason);
-      if (!(await occurrences.save(cancelled))) return this.meetStored(message, occurrence, context, false);
-      context.emit(domainEvent('NotificationCancelled', cancelled, { reason: current.reason }));
-      return { kind: 'cancelled', reason: current.reason };
-    }
-    if (current.kind === 'cancelled' || current.kind === 'ignored') return current;
-    const { user, target, type } = current;
+    const timeoutMs = (): number => {
+      const ms = Math.min(this.deps.settings.webhookTimeoutMs, context.remainingTimeMs() - 1_000);
+      if (ms < this.deps.settings.minimumAttemptMs) throw new TryAgainLaterError('too little time left');
+      return ms;
+    };
+    const leaseOf = (ms: number): number =>
+      (ms + this.deps.settings.leaseMarginMs) * (this.deps.settings.timeScale ?? 1);
 
-    const timeoutMs = Math.min(this.deps.settings.webhookTimeoutMs, context.remainingTimeMs() - 1_000);
-    if (timeoutMs < this.deps.settings.minimumAttemptMs) throw new TryAgainLaterError('too little time left');
-
-    const owner = randomUUID();
-    const leaseMs = (timeoutMs + this.deps.settings.leaseMarginMs) * (this.deps.settings.timeScale ?? 1);
-    const claimed = claim(occurrence, owner, now, leaseMs);
-    if (!(await occurrences.save(claimed))) {
-      if (isPlanned(occurrence)) return this.meetStored(message, occurrence, context, true);
+    let claimed: Occurrence;
+    let current: Current;
+    let attemptTimeoutMs: number;
+    if (isPlanned(occurrence)) {
+      // A plan is claimed first and re-checked after (ADR 0010): its claim creates it, and an
+      // erasure deletes what its index shows. Re-checked before, a user erased between the read
+      // and the create would still get the POST and a record; re-checked after, the erasure
+      // either came first (the read finds no user: the record is discarded) or finds the claim
+      // under its lease (and answers that an attempt is in flight).
+      attemptTimeoutMs = timeoutMs();
+      claimed = claim(occurrence, randomUUID(), now, leaseOf(attemptTimeoutMs));
+      if (!(await occurrences.save(claimed))) return this.meetStored(message, occurrence, context);
+      const checked = await this.recheck(claimed, now, context.emit, true);
+      if (checked.kind !== 'current') return checked;
+      current = checked;
+    } else {
+      // Re-check against the user, the event and its type as stored now (DESIGN core idea 3).
+      const checked = await this.recheck(occurrence, now, context.emit);
+      if (checked.kind !== 'current') return checked;
+      current = checked;
+      attemptTimeoutMs = timeoutMs();
+      const leaseMs = leaseOf(attemptTimeoutMs);
+      claimed = claim(occurrence, randomUUID(), now, leaseMs);
       // Lost the race to a concurrent copy of this message: it decides; look again after it.
-      return this.waitAndComeBack(message, leaseMs + 1_000, 'leased');
+      if (!(await occurrences.save(claimed))) return this.waitAndComeBack(message, leaseMs + 1_000, 'leased');
     }
+    const { user, target, type } = current;
     // Stored now: whatever comes back to the queue from here points at it.
     const stored = pointerOf(message);
 
     const attemptAt = clock.now();
-    const outcome = await this.attempt(claimed, { user, target, type }, attemptAt, timeoutMs, context.signal);
+    const outcome = await this.attempt(
+      claimed,
+      { user, target, type },
+      attemptAt,
+      attemptTimeoutMs,
+      context.signal,
+    );
     if (outcome.kind === 'circuit-open') return this.conclude(claimed, stored, outcome, context.emit);
     const attempted = countAttempt(claimed);
     const record = attemptRecordOf(attempted, attemptAt, outcome);
@@ -216,28 +233,29 @@ export class DeliverOccurrence {
    * may be an occurrence of the same local date from an earlier schedule: the zone moved west
    * before it was delivered, or it was cancelled as stale and the entry came back to that date.
    * That one starts afresh under the plan, as the scheduler's decideExisting has it, only when
-   * the re-check found the plan current (`planIsCurrent`): a stale plan must never overwrite the
-   * occurrence of the schedule that replaced it. A final one and an admin's cancel stay as they
+   * the re-check finds the plan current: a stale plan must never overwrite the occurrence of the
+   * schedule that replaced it. A final one and an admin's cancel stay as they
    * are (at most one per user, event and local date).
    */
   private async meetStored(
     message: NotificationMessage,
     planned: Occurrence,
     context: DeliveryContext,
-    planIsCurrent: boolean,
   ): Promise<DeliveryResult> {
     const { clock, occurrences } = this.deps;
     const pointer = pointerOf(message);
     const now = clock.now();
     const stored = await occurrences.get(planned.occurrenceId);
     if (!stored) return { kind: 'ignored', reason: 'unknown occurrence' };
-    const startsAfresh =
-      planIsCurrent &&
+    const outdated =
       !FINAL_STATUSES.has(stored.status) &&
       (stored.status === 'cancelled'
         ? stored.statusReason !== CANCELLED_BY_ADMIN
         : stored.fingerprint !== planned.fingerprint);
-    if (!startsAfresh) return this.work(pointer, stored, now, context);
+    if (!outdated) return this.work(pointer, stored, now, context);
+    // Only under a plan the re-check finds current (reads only: nothing of the plan is stored).
+    if ((await this.verdictOf(planned, now)).kind !== 'current')
+      return this.work(pointer, stored, now, context);
     if (stored.status === 'sending' && (stored.leaseUntil ?? 0) > now) {
       return this.waitAndComeBack(message, (stored.leaseUntil ?? now) - now + 1_000, 'leased');
     }
@@ -264,50 +282,63 @@ export class DeliverOccurrence {
   }
 
   /**
-   * The occurrence against what is stored now. Cancelled (with the reason) when the user or the
-   * event is gone, the type deleted or disabled, the user opted out, or the schedule it was built
-   * from changed (date, zone, send time, leap policy: the fingerprint). A manual send is an
-   * admin's explicit request: only a deleted user, event or type stops it.
+   * The occurrence against what is stored now, and the writes that follow: cancelled (with the
+   * reason) when it is stale (see verdictOf), and put back on its next occurrence after a send
+   * time or leap policy change. A plan's own claim-create (`fresh`: version 1, made by this
+   * worker a moment ago) whose user is gone is discarded instead: a cancel would keep a record of
+   * a user deleted or erased meanwhile.
    */
   private async recheck(
     occurrence: Occurrence,
     now: number,
     emit: Emit,
-  ): Promise<
-    | (Current & { kind: 'current' })
-    | Extract<DeliveryResult, { kind: 'cancelled' | 'ignored' }>
-    | { kind: 'stale'; reason: string }
-  > {
-    // A plan is not stored: the caller writes its cancel (see work).
-    const cancelWith = async (reason: string) =>
-      isPlanned(occurrence)
-        ? { kind: 'stale' as const, reason }
-        : this.cancelStale(occurrence, reason, now, emit);
+    fresh = false,
+  ): Promise<(Current & { kind: 'current' }) | Extract<DeliveryResult, { kind: 'cancelled' | 'ignored' }>> {
+    const verdict = await this.verdictOf(occurrence, now);
+    if (verdict.kind === 'current') return verdict;
+    if (verdict.reason === 'user deleted' && fresh) {
+      await this.deps.occurrences.discard(occurrence);
+      return { kind: 'ignored', reason: 'user deleted' };
+    }
+    const cancelled = await this.cancelStale(occurrence, verdict.reason, now, emit);
+    if (verdict.rewind)
+      await this.rewind(verdict.rewind.target, verdict.rewind.user, verdict.rewind.type, now);
+    return cancelled;
+  }
+
+  /**
+   * Reads only. Stale (with the reason) when the user or the event is gone, the type deleted or
+   * disabled, the user opted out, or the schedule it was built from changed (date, zone, send
+   * time, leap policy: the fingerprint). A manual send is an admin's explicit request: only a
+   * deleted user, event or type stops it.
+   */
+  private async verdictOf(
+    occurrence: Occurrence,
+    now: number,
+  ): Promise<(Current & { kind: 'current' }) | { kind: 'stale'; reason: string; rewind?: Current }> {
+    const stale = (reason: string) => ({ kind: 'stale' as const, reason });
     // Strongly consistent, unlike the occurrence: the claim is conditional on the occurrence's
     // version only, so nothing would catch a stale user (one deleted, opted out or moved to
     // another date a moment ago) and the notification would go out (CONTRACT section 4).
     const user = await this.deps.users.get(occurrence.userId);
-    // A plan of a user deleted or erased since the pass: writing its cancel would create a record
-    // of that user again, so nothing is written.
-    if (!user && isPlanned(occurrence)) return { kind: 'ignored', reason: 'user deleted' };
-    if (!user) return cancelWith('user deleted');
+    if (!user) return stale('user deleted');
     let target = birthdayTarget(user);
     if (occurrence.eventId !== undefined && occurrence.eventId !== BIRTHDAY_EVENT_ID) {
       const event = await this.deps.userEvents?.get(user.id, occurrence.eventId);
-      if (!event) return cancelWith('event deleted');
+      if (!event) return stale('event deleted');
       target = eventTarget(event);
     }
     const type = await this.catalog.get(occurrence.eventKey);
-    if (!type) return cancelWith('event type deleted');
+    if (!type) return stale('event type deleted');
     if (occurrence.manual) return { kind: 'current', user, target, type };
     const suppressed = suppressionOf(user, type);
-    if (suppressed) return cancelWith(suppressed);
+    if (suppressed) return stale(suppressed);
     if (targetFingerprint(target, user, type) !== occurrence.fingerprint) {
       const sameDateAndZone =
         occurrence.fingerprint.split('|').slice(0, 2).join('|') === `${target.date}|${user.timezone}`;
       if (!sameDateAndZone) {
         // The API rescheduled the entry when it changed the date or zone: cancelling is all.
-        return cancelWith(
+        return stale(
           isBirthday(target) ? 'birthday or time zone changed' : 'event date or time zone changed',
         );
       }
@@ -320,9 +351,7 @@ export class DeliverOccurrence {
       if (underNewRule?.localDate === occurrence.localDate && underNewRule.dueAt <= now) {
         return { kind: 'current', user, target, type };
       }
-      const cancelled = await cancelWith('send time or leap policy changed');
-      await this.rewind(target, user, type, now);
-      return cancelled;
+      return { ...stale('send time or leap policy changed'), rewind: { user, target, type } };
     }
     return { kind: 'current', user, target, type };
   }

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { keptAttemptRecord, type AttemptRecord, type Occurrence } from '#domain/occurrence';
 import type { OccurrenceRepository } from '#ports/occurrence-repository';
 import { batchGetInOrder } from './batch-get';
@@ -72,6 +72,23 @@ export class DynamoOccurrenceRepository implements OccurrenceRepository {
     return this.conditionalPut(this.toItem(occurrence), 'version = :previous', {
       ':previous': occurrence.version - 1,
     });
+  }
+
+  async discard(occurrence: Occurrence): Promise<boolean> {
+    try {
+      await this.options.client.send(
+        new DeleteCommand({
+          TableName: this.options.tableName,
+          Key: keys.occurrence(occurrence.occurrenceId),
+          ConditionExpression: 'version = :version',
+          ExpressionAttributeValues: { ':version': occurrence.version },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   async recordAttempt(attempt: AttemptRecord): Promise<void> {
