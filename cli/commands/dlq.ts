@@ -33,7 +33,7 @@ export const dlqList: Command = {
         body.items.map((item) => [
           item.messageId,
           orDash(item.occurrenceId),
-          orDash(item.notificationStatus),
+          item.notificationStatus ?? (item.planned ? 'planned (redrive it)' : '-'),
           String(item.receiveCount),
           item.sentAt,
           oneLine(item.reason ?? '-', 50),

@@ -68,6 +68,7 @@ export interface DeadLetter {
   occurrenceId: string | null;
   userId: string | null;
   notificationStatus: NotificationStatus | null;
+  planned: boolean;
   receiveCount: number;
   sentAt: string;
   firstReceivedAt: string | null;

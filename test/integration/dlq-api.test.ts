@@ -97,7 +97,7 @@ describe('the dead-letter queue through the admin API', () => {
     );
     expect(await harness.occurrences.get(idOf(user))).toBeUndefined();
     const [listed] = await list();
-    expect(listed).toMatchObject({ occurrenceId: idOf(user), notificationStatus: null });
+    expect(listed).toMatchObject({ occurrenceId: idOf(user), notificationStatus: null, planned: true });
 
     const answer = await harness.call('POST', '/v1/dlq/redrive', {
       body: { messageIds: [listed!.messageId] },

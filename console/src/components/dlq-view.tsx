@@ -282,7 +282,16 @@ export function DlqView({ onShowNotification }: { onShowNotification: (occurrenc
                     )}
                   </td>
                   <td>
-                    <NotificationStatusBadge status={letter.notificationStatus} />
+                    {letter.notificationStatus === null && letter.planned ? (
+                      <span
+                        class="badge badge-queued"
+                        title="A plan no worker claimed: redrive it, do not delete it"
+                      >
+                        planned, never attempted
+                      </span>
+                    ) : (
+                      <NotificationStatusBadge status={letter.notificationStatus} />
+                    )}
                   </td>
                   <td>{letter.reason ?? '—'}</td>
                   <td>{formatInstant(letter.sentAt)}</td>

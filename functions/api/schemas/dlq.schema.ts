@@ -57,10 +57,14 @@ export const DeadLetterSchema = z
       .nullable()
       .meta({ description: 'The notification; null if the body is not one.' }),
     userId: z.string().nullable(),
-    notificationStatus: z
-      .enum(OCCURRENCE_STATUSES)
-      .nullable()
-      .meta({ description: 'The notification’s status now; null if it no longer exists.' }),
+    notificationStatus: z.enum(OCCURRENCE_STATUSES).nullable().meta({
+      description:
+        'The notification’s status now; null if it no longer exists, or is a plan no worker has claimed (planned).',
+    }),
+    planned: z.boolean().meta({
+      description:
+        'A scheduler’s plan (ADR 0010): the worker’s claim creates its notification. With notificationStatus null it was never attempted and exists nowhere else: redrive it, do not delete it.',
+    }),
     receiveCount: z.int().min(0).meta({
       description: 'SQS ApproximateReceiveCount; listing the DLQ receives it too, so each listing adds one.',
     }),
@@ -110,6 +114,7 @@ export function toDeadLetterJson(view: DeadLetterView): DeadLetterJson {
     occurrenceId: view.message?.occurrenceId ?? null,
     userId: view.message?.userId ?? null,
     notificationStatus: view.notificationStatus ?? null,
+    planned: view.message?.plan !== undefined,
     receiveCount: view.receiveCount,
     sentAt: isoOf(view.sentAt),
     firstReceivedAt: view.firstReceivedAt === undefined ? null : isoOf(view.firstReceivedAt),
