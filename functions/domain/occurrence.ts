@@ -79,6 +79,12 @@ export interface Occurrence extends NewOccurrence {
    */
   replayedBy?: string;
   /**
+   * Created by a worker's claim of a scheduler's plan (ADR 0010), not by a pass. Until its first
+   * POST (`attemptSequence` 0) such an occurrence is the only trace of the notification: one whose
+   * user or event turned out gone is deleted (discardable), not cancelled.
+   */
+  fromPlan?: true;
+  /**
    * The first POST, when it delivered: kept on the `delivered` write instead of in an attempt
    * item of its own (one write less for most notifications). Every other attempt has its item.
    */
@@ -143,6 +149,7 @@ export function plannedOccurrence(
     createdAt: plannedAt,
     updatedAt: plannedAt,
     enqueuedAt: plannedAt,
+    fromPlan: true,
     version: 0,
   };
 }
@@ -182,8 +189,22 @@ export function claim(occurrence: Occurrence, owner: string, now: number, leaseM
     status: 'sending',
     leaseOwner: owner,
     leaseUntil: now + leaseMs,
+    // Stored and not final means watched, except during a plan's first attempt (ADR 0010: its
+    // message stays on the queue meanwhile). Claimed again without a watch (that attempt's worker
+    // died and its message came back), it is watched from here on, in case this one goes too.
+    ...(occurrence.watchAt === undefined && !isPlanned(occurrence)
+      ? { watchAt: now + leaseMs + WATCH_GRACE_MS }
+      : {}),
   });
 }
+
+/**
+ * Whether an occurrence whose user or event is gone leaves no record (ADR 0010): created by a
+ * plan's claim and never POSTed, it is the only trace of the notification, and its user may have
+ * been erased after the erasure looked for it.
+ */
+export const discardable = (occurrence: Occurrence): boolean =>
+  occurrence.fromPlan === true && occurrence.attemptSequence === 0 && occurrence.firstAttempt === undefined;
 
 /**
  * A POST was made under the claim: it gets the next number of the attempt log. Not a stored

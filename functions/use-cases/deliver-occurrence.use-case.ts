@@ -3,6 +3,7 @@ import type { Clock } from '#commons/clock';
 import {
   cancel,
   claim,
+  discardable,
   FINAL_STATUSES,
   isPlanned,
   plannedOccurrence,
@@ -186,7 +187,7 @@ export class DeliverOccurrence {
       attemptTimeoutMs = timeoutMs();
       claimed = claim(occurrence, randomUUID(), now, leaseOf(attemptTimeoutMs));
       if (!(await occurrences.save(claimed))) return this.meetStored(message, occurrence, context);
-      const checked = await this.recheck(claimed, now, context.emit, true);
+      const checked = await this.recheck(claimed, now, context.emit);
       if (checked.kind !== 'current') return checked;
       current = checked;
     } else {
@@ -203,13 +204,17 @@ export class DeliverOccurrence {
     const { user, target, type } = current;
     // Stored now: whatever comes back to the queue from here points at it.
     const stored = pointerOf(message);
+    // A plan's re-check ran after its timeout was set: the POST must still end a second before
+    // the invocation does (or a timeout mid-POST could repeat it). Too little left: the message
+    // comes back, and after the lease the claim is taken over.
+    const postTimeoutMs = Math.min(attemptTimeoutMs, timeoutMs());
 
     const attemptAt = clock.now();
     const outcome = await this.attempt(
       claimed,
       { user, target, type },
       attemptAt,
-      attemptTimeoutMs,
+      postTimeoutMs,
       context.signal,
     );
     if (outcome.kind === 'circuit-open') return this.conclude(claimed, stored, outcome, context.emit);
@@ -282,28 +287,28 @@ export class DeliverOccurrence {
   }
 
   /**
-   * The occurrence against what is stored now, and the writes that follow: cancelled (with the
-   * reason) when it is stale (see verdictOf), and put back on its next occurrence after a send
-   * time or leap policy change. A plan's own claim-create (`fresh`: version 1, made by this
-   * worker a moment ago) whose user is gone is discarded instead: a cancel would keep a record of
-   * a user deleted or erased meanwhile.
+   * The occurrence against what is stored now, and the writes that follow: put back on its next
+   * occurrence after a send time or leap policy change (first: guarded, so a repeat after a
+   * failure is harmless, and a saved cancel is not left without it), and cancelled (with the
+   * reason) when it is stale (see verdictOf). One whose user or event is gone and that a plan's
+   * claim created and never POSTed (`discardable`) is deleted instead: a cancel would keep a
+   * record of a user deleted or erased meanwhile, whichever attempt finds it.
    */
   private async recheck(
     occurrence: Occurrence,
     now: number,
     emit: Emit,
-    fresh = false,
   ): Promise<(Current & { kind: 'current' }) | Extract<DeliveryResult, { kind: 'cancelled' | 'ignored' }>> {
     const verdict = await this.verdictOf(occurrence, now);
     if (verdict.kind === 'current') return verdict;
-    if (verdict.reason === 'user deleted' && fresh) {
+    const gone = verdict.reason === 'user deleted' || verdict.reason === 'event deleted';
+    if (gone && discardable(occurrence)) {
       await this.deps.occurrences.discard(occurrence);
-      return { kind: 'ignored', reason: 'user deleted' };
+      return { kind: 'ignored', reason: verdict.reason };
     }
-    const cancelled = await this.cancelStale(occurrence, verdict.reason, now, emit);
-    if (verdict.rewind)
-      await this.rewind(verdict.rewind.target, verdict.rewind.user, verdict.rewind.type, now);
-    return cancelled;
+    const { rewind } = verdict;
+    if (rewind) await this.rewind(rewind.target, rewind.user, rewind.type, now);
+    return this.cancelStale(occurrence, verdict.reason, now, emit);
   }
 
   /**

@@ -837,6 +837,24 @@ describe('delivering one occurrence against DynamoDB, SQS, EventBridge and a rea
       expect(await occurrenceOf(user)).toMatchObject({ status: 'delivered', timezone: 'America/New_York' });
     });
 
+    it('when its claim-create is all a dead worker left and the user was erased since, then the returning plan deletes it: no record of the user stays', async () => {
+      const user = await createUser();
+      await schedulePassAt(DUE, 1);
+      const message = await receiveOne();
+      // The worker claimed (created) it and died before its re-check; the erasure ran after,
+      // and its index did not show the claim yet.
+      await claimPlans([message], occurrences, clock.now(), 35 * SECOND);
+      await manageUsers.delete(user.id);
+      clock.advance(6 * MINUTE);
+
+      expect(await handle(message)).toEqual({ kind: 'ignored', reason: 'user deleted' });
+
+      expect(await occurrences.get(idOf(user))).toBeUndefined();
+      expect(await partitionSortKeys(idOf(user))).toEqual([]);
+      expect(eventTypes()).toEqual([]);
+      expect(receiver.requests).toHaveLength(0);
+    });
+
     it('when an admin cancelled it, then the plan is dropped and nothing is POSTed', async () => {
       const user = await createUser();
       await schedulePassAt(DUE, 1);

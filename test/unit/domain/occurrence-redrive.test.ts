@@ -9,21 +9,10 @@ import {
   WATCH_GRACE_MS,
   workability,
 } from '#domain/occurrence';
+import { birthdayInput } from '../../support/occurrence-input';
 
 const T0 = Date.parse('2027-06-15T09:00:00Z');
-const fresh = newOccurrence(
-  {
-    occurrenceId: `occ_${'a'.repeat(32)}`,
-    userId: 'u',
-    eventKey: 'birthday',
-    localDate: '2027-06-15',
-    timezone: 'UTC',
-    scheduledFor: T0,
-    fingerprint: '1990-06-15|UTC',
-  },
-  T0,
-  false,
-);
+const fresh = newOccurrence(birthdayInput(), T0, false);
 
 describe('redriving a failed occurrence', () => {
   it('given a failed occurrence with its budget spent, when redriven, then it is queued now, workable, watched, with a fresh budget', () => {

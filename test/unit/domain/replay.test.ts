@@ -10,23 +10,12 @@ import {
   type Occurrence,
 } from '#domain/occurrence';
 import { normalizeReplayRequest, replayJobIdOf } from '#domain/replay-job';
+import { birthdayInput } from '../../support/occurrence-input';
 
 const T0 = Date.parse('2027-06-15T09:00:00Z');
 const LATER = T0 + 86_400_000;
 const JOB = `rpl_${'1'.repeat(32)}`;
-const fresh = newOccurrence(
-  {
-    occurrenceId: `occ_${'a'.repeat(32)}`,
-    userId: 'u',
-    eventKey: 'birthday',
-    localDate: '2027-06-15',
-    timezone: 'UTC',
-    scheduledFor: T0,
-    fingerprint: '1990-06-15|UTC',
-  },
-  T0,
-  false,
-);
+const fresh = newOccurrence(birthdayInput(), T0, false);
 
 describe('replaying an occurrence', () => {
   it('given a failed one, when replayed, then it is queued now, workable, watched, with a fresh budget and the job recorded', () => {
