@@ -239,8 +239,8 @@ export class DeliverOccurrence {
    * before it was delivered, or it was cancelled as stale and the entry came back to that date.
    * That one starts afresh under the plan, as the scheduler's decideExisting has it, only when
    * the re-check finds the plan current: a stale plan must never overwrite the occurrence of the
-   * schedule that replaced it. A final one and an admin's cancel stay as they
-   * are (at most one per user, event and local date).
+   * schedule that replaced it. A final one and an admin's cancel stay as they are (at most one
+   * per user, event and local date).
    */
   private async meetStored(
     message: NotificationMessage,

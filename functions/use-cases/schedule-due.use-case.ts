@@ -194,8 +194,8 @@ interface PassState {
  * sent, as later passes will read it again and must find it handled. An item stays in the index
  * after it is handled: its slot stands for next year's occurrence too, and is only re-keyed when
  * next year's falls elsewhere. A pass may die at any line: an item is only re-keyed after its
- * message was accepted, a plan whose send failed is planned again by the next pass (the mark
- * stays before it), and an occurrence created here whose message a dead pass never sent is sent
+ * message was accepted, an entry whose plan SQS refused is handled again by the next pass (the
+ * mark stays before it), and an occurrence created here whose message a dead pass never sent is sent
  * by the watch index (rescueOverdue) once its `watchAt` passes.
  */
 export class ScheduleDueOccurrences {
@@ -418,7 +418,8 @@ export class ScheduleDueOccurrences {
     const refused: Occurrence[] = [];
     for (const { item, message, occurrence } of toSend) {
       if (unsent.has(message.occurrenceId)) {
-        // A plan is simply planned again by the next pass: the mark stays before it.
+        // A plan is simply handled again by the next pass (created then: see plannable), as the
+        // mark stays before it.
         leaveBehind(pass, shard, item.at);
         if (occurrence) refused.push(occurrence);
       } else {

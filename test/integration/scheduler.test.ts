@@ -182,7 +182,7 @@ describe('a scheduler pass against DynamoDB and SQS', () => {
     expect(await queued()).toBe(0);
   });
 
-  it('given SQS is unreachable, when a pass runs over a user written long ago, then nothing is written and a later pass plans it once', async () => {
+  it('given SQS is unreachable, when a pass runs over a user written long ago, then nothing is written and a later pass sends it once', async () => {
     const [user] = await createUsers(1);
     clock.set(Date.parse('2027-04-02T09:00:00Z'));
     const failed = await passWithSqsDown();
