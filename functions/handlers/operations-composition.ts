@@ -3,6 +3,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoCircuitStateStore } from '#adapters/circuit/circuit-state-store';
 import { DynamoOccurrenceLog } from '#adapters/dynamodb/dynamo-occurrence-log';
 import { DynamoOccurrenceRepository } from '#adapters/dynamodb/dynamo-occurrence-repository';
+import { DynamoUserRepository } from '#adapters/dynamodb/dynamo-user-repository';
 import { SqsDeadLetterQueue } from '#adapters/sqs/sqs-dead-letter-queue';
 import type { OperationsDeps } from '#api/routes/operations.routes';
 import type { Clock } from '#commons/clock';
@@ -56,6 +57,7 @@ export function composeOperations(options: OperationsCompositionOptions): Operat
           : { waitTimeSeconds: options.deadLetterWaitSeconds }),
       }),
       occurrences,
+      users: new DynamoUserRepository({ ...table, dueShards: options.dueShards }),
       clock: options.clock,
     }),
     circuits: new ControlCircuits({

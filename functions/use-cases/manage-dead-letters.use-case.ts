@@ -1,8 +1,17 @@
 import type { Clock } from '#commons/clock';
 import { NotFoundError } from '#commons/errors';
-import { noteDeadLetterDeleted, redrive, type Occurrence, type OccurrenceStatus } from '#domain/occurrence';
+import { adminCancel } from '#domain/notification-command';
+import {
+  noteDeadLetterDeleted,
+  plannedOccurrence,
+  redrive,
+  type Occurrence,
+  type OccurrenceStatus,
+} from '#domain/occurrence';
 import type { DeadLetter, DeadLetterQueue, HeldDeadLetter } from '#ports/dead-letter-queue';
+import type { NotificationMessage } from '#ports/notification-queue';
 import type { OccurrenceRepository } from '#ports/occurrence-repository';
+import type { UserRepository } from '#ports/user-repository';
 import { mapLimited } from './concurrency';
 
 /** Most messages one `{"all": true}` redrive moves; the answer says how many remain. */
@@ -51,6 +60,8 @@ export class ManageDeadLetters {
     private readonly deps: {
       dlq: DeadLetterQueue;
       occurrences: Pick<OccurrenceRepository, 'get' | 'save'>;
+      /** To tell whether a deleted plan's user still exists (see noteDeleted). */
+      users: Pick<UserRepository, 'get'>;
       clock: Clock;
     },
   ) {}
@@ -112,8 +123,7 @@ export class ManageDeadLetters {
       if (!letter) throw new NotFoundError('dead-letter message', messageId);
       const before = await this.view(letter);
       await this.deps.dlq.remove(letter);
-      const occurrenceId = letter.message?.occurrenceId;
-      if (occurrenceId !== undefined) await this.noteDeleted(occurrenceId);
+      if (letter.message) await this.noteDeleted(letter.message);
       return before;
     } finally {
       await this.deps.dlq.release(held.filter((candidate) => candidate !== letter));
@@ -204,9 +214,21 @@ export class ManageDeadLetters {
     }
   }
 
-  private async noteDeleted(occurrenceId: string): Promise<void> {
+  /**
+   * A `failed` notification gets a note. A scheduler's plan no worker claimed (ADR 0010) has no
+   * record but its message: deleting it is an admin's no to that notification, so it is recorded
+   * as cancelled by an admin (which no later pass revives), unless its user is gone (a record
+   * would keep an erased user's data).
+   */
+  private async noteDeleted(message: NotificationMessage): Promise<void> {
     for (let attempt = 1; attempt <= MAX_TRANSITION_ATTEMPTS; attempt += 1) {
-      const current = await this.deps.occurrences.get(occurrenceId);
+      const current = await this.deps.occurrences.get(message.occurrenceId);
+      if (!current && message.plan) {
+        if (!(await this.deps.users.get(message.userId))) return;
+        const cancelled = adminCancel(plannedOccurrence(message, message.plan), this.deps.clock.now());
+        if (cancelled.ok && (await this.deps.occurrences.save(cancelled.occurrence))) return;
+        continue;
+      }
       if (current?.status !== 'failed') return;
       if (await this.deps.occurrences.save(noteDeadLetterDeleted(current, this.deps.clock.now()))) return;
     }

@@ -112,6 +112,36 @@ describe('the dead-letter queue through the admin API', () => {
     expect(await harness.occurrences.get(idOf(user))).toMatchObject({ status: 'delivered' });
   });
 
+  it('given a plan parked in the DLQ, when an admin deletes it, then it is recorded as cancelled by an admin (no pass revives it), and nothing is recorded for a user gone since', async () => {
+    const [kept, gone] = await Promise.all(
+      ['Kept', 'Gone'].map((firstName, i) =>
+        harness.manageUsers.create(
+          { firstName, lastName: 'Doe', birthday: '1990-06-15', timezone: 'UTC' },
+          `req-delete-${i}`,
+        ),
+      ),
+    );
+    expect(await harness.schedulePassAt(DUE)).toBe(2);
+    for (const plan of await takeMessages(harness.sqs, harness.queueUrl)) {
+      await harness.sqs.send(
+        new SendMessageCommand({ QueueUrl: harness.dlqUrl, MessageBody: messageBody(plan) }),
+      );
+    }
+    await harness.manageUsers.delete(gone!.id);
+
+    for (const letter of await list()) {
+      const answer = await harness.call('DELETE', `/v1/dlq/${letter.messageId}`);
+      expect(answer.status, JSON.stringify(answer.body)).toBe(204);
+    }
+
+    expect(await harness.occurrences.get(idOf(kept!))).toMatchObject({
+      status: 'cancelled',
+      statusReason: 'cancelled by an admin',
+    });
+    expect(await harness.occurrences.get(idOf(gone!))).toBeUndefined();
+    expect(harness.deadLetterStats().visible).toBe(0);
+  });
+
   it('given a failed notification, when its message is redriven and the receiver is fixed, then it is delivered exactly once and the log shows both attempts', async () => {
     const [user, other] = await failedNotifications(2);
     if (!user || !other) throw new Error('no users');
