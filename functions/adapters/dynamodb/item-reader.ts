@@ -34,8 +34,10 @@ interface PendingRead {
 /**
  * Gathers the reads asked for while the current work runs (until the next `setImmediate`) into
  * one BatchGetItem per consistency, instead of a GetItem each. The worker handles the ten
- * records of an SQS batch side by side, and each reads its occurrence, then its user, at about
- * the same moment: two requests for the batch instead of twenty. Each read still happens after
+ * records of an SQS batch side by side: a pointer message reads its occurrence, then its user, at
+ * about the same moment as the others (two requests for the batch instead of twenty); a plan
+ * (ADR 0010) reads its user after its claim, so the reads of claims that end together share one
+ * (a few requests for the batch instead of ten). Each read still happens after
  * it was asked for, with the consistency it asked for, so a caller sees nothing older than a
  * GetItem of its own would have shown it; the read units are the same (BatchGetItem bills per
  * item), only the request count drops (docs/performance.md, "Throughput and burst").
