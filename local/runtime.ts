@@ -86,6 +86,8 @@ export interface LocalRuntime {
   /** One scheduler pass, as POST /_local/tick runs it. */
   tick(): Promise<PassResult>;
   drain(timeoutMs: number): Promise<DrainResult>;
+  /** Worker invocations since start and their summed wall time (see Poller.invocations). */
+  workerInvocations(): { count: number; milliseconds: number };
   /** Stops taking work, lets in-flight deliveries finish, closes everything; idempotent. */
   stop(): Promise<void>;
 }
@@ -369,7 +371,7 @@ export async function startLocalRuntime(
         ? sink.handle(req, res)
         : api(req, res);
 
-    // The timer's passes never overlap each other (an explicit tick may still run beside one).
+    // The timer adds at most one pass to the chain of passes (see tick) at a time.
     let timerPass: Promise<unknown> | undefined;
     const timerTick = (): void => {
       timerPass ??= tickLogged().finally(() => {
@@ -397,6 +399,7 @@ export async function startLocalRuntime(
       },
       tick,
       drain,
+      workerInvocations: () => poller.invocations(),
       stop: () => (stopping ??= stopAll()),
     };
   } catch (error) {

@@ -24,6 +24,11 @@ export interface PollerOptions {
 export interface Poller {
   /** Batches being handled right now. */
   busy(): number;
+  /**
+   * Handler invocations since start and their summed wall time (real ms): what Lambda would
+   * bill as duration, measured here (the bench's cost figures).
+   */
+  invocations(): { count: number; milliseconds: number };
   /** Starts no new batch and resolves once none is being handled. */
   pause(): Promise<void>;
   resume(): void;
@@ -38,6 +43,7 @@ export interface Poller {
 export function startSqsPoller(options: PollerOptions): Poller {
   const controller = new AbortController();
   let busy = 0;
+  const invoked = { count: 0, milliseconds: 0 };
   let pausedUntil: { promise: Promise<void>; release: () => void } | undefined;
 
   const pollOnce = async (): Promise<void> => {
@@ -59,6 +65,7 @@ export function startSqsPoller(options: PollerOptions): Poller {
     try {
       const event: SQSEvent = { Records: Messages.map((message) => toRecord(message, options.queueArn)) };
       const invoke = async (): Promise<Set<string>> => {
+        const startedAt = performance.now();
         try {
           const response = await options.handler(
             event,
@@ -68,6 +75,9 @@ export function startSqsPoller(options: PollerOptions): Poller {
         } catch (error) {
           options.onError(error);
           return new Set(event.Records.map((record) => record.messageId));
+        } finally {
+          invoked.count += 1;
+          invoked.milliseconds += performance.now() - startedAt;
         }
       };
       const outcomes = await Promise.all(options.deliverEveryBatchTwice ? [invoke(), invoke()] : [invoke()]);
@@ -108,6 +118,7 @@ export function startSqsPoller(options: PollerOptions): Poller {
   const loops = Array.from({ length: options.concurrency }, () => loop());
   return {
     busy: () => busy,
+    invocations: () => ({ ...invoked }),
     pause: async () => {
       if (!pausedUntil) {
         let release = (): void => undefined;
