@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { messageBody, parseNotificationMessage } from '#adapters/sqs/sqs-notification-queue';
+import { logKeysOf } from '#ports/notification-queue';
 
 const PLAN = {
   eventKey: 'birthday',
@@ -54,5 +55,12 @@ describe('the notifications queue message body', () => {
 
   it('given a plan that is not an object, then the message is not ours', () => {
     expect(parseNotificationMessage(JSON.stringify({ planned: 'plan' }))).toBeUndefined();
+  });
+
+  it('given a plan, then what a log line says of it is its ids and that it is a plan, never the plan (its fingerprint holds the birthday)', () => {
+    const keys = logKeysOf({ ...POINTER, plan: PLAN });
+    expect(keys).toEqual({ ...POINTER, planned: true });
+    expect(JSON.stringify(keys)).not.toContain(PLAN.fingerprint);
+    expect(logKeysOf(POINTER)).toEqual({ ...POINTER, planned: false });
   });
 });
