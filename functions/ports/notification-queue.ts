@@ -29,6 +29,12 @@ export interface NotificationQueue {
   sendToDeadLetter(message: NotificationMessage, reason: string): Promise<void>;
 }
 
+/** The message without its plan: what points at an occurrence that is stored (ADR 0010). */
+export function pointerOf(message: NotificationMessage): NotificationMessage {
+  const { plan: _plan, ...pointer } = message;
+  return pointer;
+}
+
 /**
  * What a log line says about a message: its ids, and whether it is a plan. Never the plan
  * itself: its fingerprint holds the birthday and zone, and logs outlive an erasure.

@@ -41,7 +41,7 @@ import {
 } from '#domain/user-event';
 import type { EndpointCircuitBreaker, GuardedOutcome } from '#ports/circuit-breaker';
 import type { DomainEvent } from '#ports/event-publisher';
-import type { NotificationMessage, NotificationQueue } from '#ports/notification-queue';
+import { pointerOf, type NotificationMessage, type NotificationQueue } from '#ports/notification-queue';
 import type { OccurrenceRepository } from '#ports/occurrence-repository';
 import type { UserEventRepository } from '#ports/user-event-repository';
 import type { UserRepository } from '#ports/user-repository';
@@ -580,12 +580,6 @@ function newOccurrenceOf(planned: Occurrence): NewOccurrence {
     ...(planned.correlationId === undefined ? {} : { correlationId: planned.correlationId }),
     ...(planned.eventId === undefined ? {} : { eventId: planned.eventId }),
   };
-}
-
-/** The message without its plan: for an occurrence that is stored. */
-function pointerOf(message: NotificationMessage): NotificationMessage {
-  const { plan: _plan, ...pointer } = message;
-  return pointer;
 }
 
 function withoutOccurrenceId(attempt: AttemptRecord): KeptAttempt {

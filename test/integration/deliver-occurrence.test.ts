@@ -26,7 +26,7 @@ import { startEventBridgeRecorder, type EventBridgeRecorder } from '#local/event
 import { lambdaContext } from '#local/lambda-context';
 import { startSqsServer, type SqsServer } from '#local/sqs/sqs-server';
 import type { DomainEvent } from '#ports/event-publisher';
-import type { NotificationMessage } from '#ports/notification-queue';
+import { pointerOf, type NotificationMessage } from '#ports/notification-queue';
 import {
   endpointKeyOf,
   TryAgainLaterError,
@@ -1134,9 +1134,3 @@ describe('delivering one occurrence against DynamoDB, SQS, EventBridge and a rea
     });
   });
 });
-
-/** A message without its plan: what the worker re-sends once the occurrence is stored. */
-function pointerOf(message: NotificationMessage): NotificationMessage {
-  const { plan: _plan, ...pointer } = message;
-  return pointer;
-}

@@ -5,7 +5,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { OccurrencePlan } from '#domain/occurrence';
-import type { NotificationMessage, NotificationQueue } from '#ports/notification-queue';
+import { pointerOf, type NotificationMessage, type NotificationQueue } from '#ports/notification-queue';
 
 interface Options {
   client: SQSClient;
@@ -100,8 +100,8 @@ export function parseNotificationMessage(body: string): NotificationMessage | un
  * taking it for a pointer to an occurrence it cannot find and dropping it.
  */
 export function messageBody(message: NotificationMessage): string {
-  const { plan, ...pointer } = message;
-  return JSON.stringify(plan ? { planned: { ...pointer, ...plan } } : pointer);
+  const pointer = pointerOf(message);
+  return JSON.stringify(message.plan ? { planned: { ...pointer, ...message.plan } } : pointer);
 }
 
 function parsePointer(value: unknown): NotificationMessage | undefined {
