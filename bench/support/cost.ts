@@ -1,4 +1,4 @@
-import type { DeliveryRun } from '../delivery.bench';
+import type { CostCounts, DeliveryRun } from '../delivery.bench';
 
 /**
  * us-east-1 on-demand prices in dollars. DynamoDB: after the November 2024 price cut. Lambda:
@@ -15,9 +15,17 @@ export const PRICES = {
 
 /** Memory of the scheduler and worker functions (service-function.ts default). */
 const LAMBDA_GB = 0.5;
-/** Birthdays per day at 10 M users, and the scheduler's passes per day, for its fixed share. */
-const NOTIFICATIONS_PER_DAY_AT_10M = 10_000_000 / 365.25;
+/** The scheduler's passes per day (every minute), whatever is due. */
 const PASSES_PER_DAY = 1_440;
+/**
+ * The worker's event source long-polls the queue when it is empty: five pollers while idle
+ * ("can optimize to as few as 2 ... not available when you enable the maximum concurrency
+ * setting", which the stack sets; Lambda developer guide, SQS scaling), each one 20 s receive.
+ */
+const IDLE_POLLERS = 5;
+const IDLE_RECEIVES_PER_DAY = IDLE_POLLERS * (86_400 / 20);
+/** Birthdays per day at 10 M users: the scale at which the fixed cost is also shown per notification. */
+export const NOTIFICATIONS_PER_DAY_AT_10M = 10_000_000 / 365.25;
 
 export interface CostLine {
   item: string;
@@ -25,9 +33,23 @@ export interface CostLine {
   dollarsPerMillion: number;
 }
 
+export interface FixedCostLine {
+  item: string;
+  /** What is billed per day: request or read/write units, GB-seconds. */
+  perDay: Record<string, number>;
+  dollarsPerDay: number;
+}
+
 export interface CostBreakdown {
+  /** Per notification, from the requests counted during the run (the issue's definition). */
   lines: CostLine[];
+  /** Dollars per million notifications: the sum of `lines`, the figure the goal is about. */
   total: number;
+  /** What runs whatever is due (the scheduler's every-minute pass, the event source's polls). */
+  fixed: FixedCostLine[];
+  fixedDollarsPerDay: number;
+  /** `total` plus the fixed cost spread over the notifications of 10 M users' birthdays. */
+  totalWithFixedAt10M: number;
   /** Where the DynamoDB write units went, per notification. */
   writeUnitsByTarget: Record<string, number>;
   readUnitsByOperation: Record<string, number>;
@@ -37,14 +59,48 @@ const sum = (record: Record<string, number>): number => Object.values(record).re
 const per = (record: Record<string, number>, n: number): Record<string, number> =>
   Object.fromEntries(Object.entries(record).map(([key, value]) => [key, value / n]));
 
-/** Dollars per million notifications from the counts of a metered delivery run. */
+/** The fixed cost per day: one measured idle pass every minute, and the idle event source's polls. */
+function fixedCostPerDay(idlePass: CostCounts['idlePass']): FixedCostLine[] {
+  const readUnits = sum(idlePass.dynamo.readUnits) * PASSES_PER_DAY;
+  const writeUnits =
+    (sum(idlePass.dynamo.tableWriteUnits) + sum(idlePass.dynamo.indexWriteUnits)) * PASSES_PER_DAY;
+  const gbSeconds = LAMBDA_GB * idlePass.seconds * PASSES_PER_DAY;
+  const sqsRequests =
+    sum(
+      Object.fromEntries(
+        Object.entries(idlePass.requests).filter(([target]) => target.startsWith('AmazonSQS.')),
+      ),
+    ) * PASSES_PER_DAY;
+  return [
+    {
+      item: `scheduler: ${PASSES_PER_DAY.toLocaleString('en')} passes a day with nothing due (one measured)`,
+      perDay: { readUnits, writeUnits, sqsRequests, invocations: PASSES_PER_DAY, gbSeconds },
+      dollarsPerDay:
+        readUnits * PRICES.dynamoReadUnit +
+        sqsRequests * PRICES.sqsRequest +
+        writeUnits * PRICES.dynamoWriteUnit +
+        PASSES_PER_DAY * PRICES.lambdaRequest +
+        gbSeconds * PRICES.lambdaGbSecondArm,
+    },
+    {
+      item: `worker event source: ${IDLE_POLLERS} pollers' empty 20 s receives`,
+      perDay: { sqsRequests: IDLE_RECEIVES_PER_DAY },
+      dollarsPerDay: IDLE_RECEIVES_PER_DAY * PRICES.sqsRequest,
+    },
+  ];
+}
+
+/**
+ * Dollars per million notifications from the requests counted during a metered delivery run
+ * (what each notification adds), and beside it the fixed cost per day of what runs whatever is
+ * due, which no number of notifications changes.
+ */
 export function costPerMillion(run: DeliveryRun): CostBreakdown {
   const cost = run.cost;
   if (!cost) throw new Error('the delivery run was not metered');
   const n = cost.notifications;
   const { dynamo, requests, idlePass } = cost;
-  const idleShare = PASSES_PER_DAY / NOTIFICATIONS_PER_DAY_AT_10M;
-  const readUnits = sum(dynamo.readUnits) / n + sum(idlePass.dynamo.readUnits) * idleShare;
+  const readUnits = sum(dynamo.readUnits) / n;
   const writeTargets: Record<string, number> = {
     ...per(
       Object.fromEntries(Object.entries(dynamo.tableWriteUnits).map(([op, v]) => [`table ${op}`, v])),
@@ -55,8 +111,6 @@ export function costPerMillion(run: DeliveryRun): CostBreakdown {
       n,
     ),
     'conditional check failures': sum(dynamo.conditionalFailures) / n,
-    'idle passes (10 M users)':
-      (sum(idlePass.dynamo.tableWriteUnits) + sum(idlePass.dynamo.indexWriteUnits)) * idleShare,
   };
   const writeUnits = sum(writeTargets);
   const deletes = requests['AmazonSQS.DeleteMessageBatch'] ?? 0;
@@ -69,11 +123,8 @@ export function costPerMillion(run: DeliveryRun): CostBreakdown {
       (requests['AmazonSQS.DeleteMessage'] ?? 0) +
       deletes * 2) /
     n;
-  const workerInvocations = (run.workerInvocations ?? deletes) / n;
-  // The scheduler runs every minute whatever is due: its share per notification at 10 M users.
-  const invocations = workerInvocations + idleShare;
-  const gbSeconds =
-    workerInvocations * LAMBDA_GB * (run.workerBatchSeconds ?? 0) + idleShare * LAMBDA_GB * idlePass.seconds;
+  const invocations = (run.workerInvocations ?? deletes) / n;
+  const gbSeconds = invocations * LAMBDA_GB * (run.workerBatchSeconds ?? 0);
   const events = cost.eventBridgeEvents / n;
   const lines: CostLine[] = [
     {
@@ -107,9 +158,15 @@ export function costPerMillion(run: DeliveryRun): CostBreakdown {
       dollarsPerMillion: events * PRICES.eventBridgeEvent * 1e6,
     },
   ];
+  const total = lines.reduce((sum, line) => sum + line.dollarsPerMillion, 0);
+  const fixed = fixedCostPerDay(idlePass);
+  const fixedDollarsPerDay = fixed.reduce((sum, line) => sum + line.dollarsPerDay, 0);
   return {
     lines,
-    total: lines.reduce((total, line) => total + line.dollarsPerMillion, 0),
+    total,
+    fixed,
+    fixedDollarsPerDay,
+    totalWithFixedAt10M: total + (fixedDollarsPerDay / NOTIFICATIONS_PER_DAY_AT_10M) * 1e6,
     writeUnitsByTarget: writeTargets,
     readUnitsByOperation: per(dynamo.readUnits, n),
   };
