@@ -10,6 +10,7 @@ import { mkdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { systemClock } from '#commons/clock';
+import { InFlight } from '#commons/in-flight';
 import { parseAllowedHosts, type AllowedHosts } from '#domain/allowed-hosts';
 import { DEFAULT_DUE_SHARDS } from '#adapters/dynamodb/table-layout';
 import { logger, observeMetrics } from '#commons/powertools';
@@ -152,23 +153,29 @@ export async function startLocalRuntime(
       res.end();
       return Promise.resolve();
     };
+    // Requests still being handled: a client that hung up leaves no connection for
+    // `server.close()` to wait for, but its request's work goes on and needs the stores.
+    const requestsInFlight = new InFlight();
     const server = createServer((req, res) => {
-      dispatch(req, res).catch((error: unknown) => {
-        logger.error('local request failed', { error });
-        if (!res.headersSent) res.writeHead(500);
-        res.end();
-      });
+      void requestsInFlight.track(
+        dispatch(req, res).catch((error: unknown) => {
+          logger.error('local request failed', { error });
+          if (!res.headersSent) res.writeHead(500);
+          res.end();
+        }),
+      );
     });
     const { port } = await listenOnLoopback(server, config.port);
-    stoppers.push(
-      () =>
-        new Promise<void>((resolve) => {
-          server.close(() => {
-            resolve();
-          });
-          server.closeIdleConnections();
-        }),
-    );
+    let apiClosed: Promise<void> | undefined;
+    /** Takes no more requests, then waits for those begun: the first thing a stop does. */
+    const closeApi = (): Promise<void> =>
+      (apiClosed ??= new Promise<void>((resolve) => {
+        server.close(() => {
+          resolve();
+        });
+        server.closeIdleConnections();
+      }).then(() => requestsInFlight.settled()));
+    stoppers.push(closeApi);
     const url = `http://127.0.0.1:${port}`;
 
     const sink = new WebhookSink({
@@ -214,7 +221,7 @@ export async function startLocalRuntime(
     );
 
     const schedulerHandler = createSchedulerHandler(() => Promise.resolve(scheduler));
-    const passesInFlight = new Set<Promise<PassResult>>();
+    const passesInFlight = new InFlight();
     // One pass at a time (a tick during a jump's pass runs after it), as one scheduler on a
     // schedule mostly is: passes side by side are safe, but each would hand on the same plans
     // (ADR 0010), and the copies would only make the worker look twice.
@@ -224,11 +231,10 @@ export async function startLocalRuntime(
         .catch(() => undefined)
         .then(() => schedulerHandler({} as ScheduledEvent, lambdaContext('occasions-scheduler', 60_000)))
         .finally(() => {
-          passesInFlight.delete(pass);
           recordedMetrics.sampleQueues();
           saveClockInstant(config.dataDir, clock.now());
         });
-      passesInFlight.add(pass);
+      void passesInFlight.track(pass);
       previousPass = pass;
       return pass;
     };
@@ -268,7 +274,7 @@ export async function startLocalRuntime(
     });
     stoppers.push(async () => {
       await poller.stop();
-      await Promise.allSettled([...passesInFlight]);
+      await passesInFlight.settled();
     });
 
     // Replay jobs run through the replay handler in the background, as the asynchronous
@@ -290,7 +296,7 @@ export async function startLocalRuntime(
       for (;;) {
         // Replays first: what they queue is then on the queue this waits for.
         await replayLauncher.settled();
-        await Promise.allSettled([...passesInFlight]);
+        await passesInFlight.settled();
         const main = sqsServer.stats(LOCAL_QUEUE);
         const idle = main.visible === 0 && main.inFlight === 0 && poller.busy() === 0;
         if (idle || systemClock.now() >= deadline) {
@@ -400,7 +406,8 @@ export async function startLocalRuntime(
       tick,
       drain,
       workerInvocations: () => poller.invocations(),
-      stop: () => (stopping ??= stopAll()),
+      // The API first (stoppers run last-pushed first): nothing new starts while the rest stops.
+      stop: () => (stopping ??= closeApi().then(stopAll)),
     };
   } catch (error) {
     await stopAll();

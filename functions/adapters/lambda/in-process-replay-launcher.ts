@@ -1,3 +1,4 @@
+import { InFlight } from '#commons/in-flight';
 import type { ReplayLauncher } from '#ports/replay-launcher';
 
 /**
@@ -6,7 +7,7 @@ import type { ReplayLauncher } from '#ports/replay-launcher';
  * started through it, continuations included.
  */
 export class InProcessReplayLauncher implements ReplayLauncher {
-  private readonly running = new Set<Promise<void>>();
+  private readonly running = new InFlight();
 
   /**
    * @param run the job's runner (the replay handler locally, the use case in tests); its
@@ -19,21 +20,21 @@ export class InProcessReplayLauncher implements ReplayLauncher {
 
   launch(jobId: string): Promise<void> {
     // Started on a later turn, as Lambda would: the caller's answer never waits for the job.
-    const run = new Promise<void>((resolve) => setImmediate(resolve))
-      .then(() => this.run(jobId))
-      .then(
-        () => undefined,
-        (error: unknown) => {
-          this.onError(jobId, error);
-        },
-      )
-      .finally(() => this.running.delete(run));
-    this.running.add(run);
+    void this.running.track(
+      new Promise<void>((resolve) => setImmediate(resolve))
+        .then(() => this.run(jobId))
+        .then(
+          () => undefined,
+          (error: unknown) => {
+            this.onError(jobId, error);
+          },
+        ),
+    );
     return Promise.resolve();
   }
 
-  async settled(): Promise<void> {
-    // A run may launch its own continuation before it ends: wait until nothing is left.
-    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+  /** Every run started through it, continuations included (a run may launch its own). */
+  settled(): Promise<void> {
+    return this.running.settled();
   }
 }
