@@ -52,7 +52,7 @@ export function privacyRoutes(privacy: UserPrivacy, clock: Clock): Route[] {
         description:
           'Deletes the user, their events and preferences, every notification and attempt; a notification still queued is never sent. ' +
           'Audit entries about the user keep who, when, what and the ids; their before/after are removed. ' +
-          'Idempotent: a repeat finishes an interrupted erase (200) or finds nothing left (404). ' +
+          'Idempotent: a repeat finishes an interrupted erase (200) or finds nothing left (404; also after a 409 whose notification was dropped unsent). ' +
           '409 while an attempt to the user’s webhook is in flight (everything else is erased): repeat after Retry-After. ' +
           'Responses kept for Idempotency-Key (24 h) expire with their key. Not undoable.',
         tag: TAG,
