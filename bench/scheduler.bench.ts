@@ -4,7 +4,7 @@ import { ManualClock } from '#commons/clock';
 import { buildScheduler } from '#handlers/pipeline';
 import { meterCapacity, readUnitsOf } from './support/capacity-middleware';
 import { BENCH_TABLE, startLocalAws } from './support/local-aws';
-import { log, median, repeat, round } from './support/stats';
+import { log, median, round } from './support/stats';
 import {
   BENCH_NOW,
   batchWrite,
@@ -46,19 +46,27 @@ export interface SchedulerSize {
 
 const MAX_LATENESS_MS = 48 * 3_600_000;
 
-/**
- * Scheduler selectivity: `users` users of which `due` are due now; one pass per run, timed, with
- * the read units DynamoDB (dynalite) reports for it, beside a Scan + filter over the same table.
- * Between runs the users the previous run handled are deleted and `due` fresh due users are added,
- * so every run sees the same table size and the same due count. (Handled users stay on their slot
- * in the year-less index, ADR 0009: kept, they would be found again by the next run, whose
- * watermark is set back.)
- */
-export async function benchScheduler(options: {
+/** A table of one size, loaded, whose runs can be measured one at a time. */
+export interface SchedulerTable {
   users: number;
   due: number;
-  runs: number;
-}): Promise<SchedulerSize> {
+  loadSeconds: number;
+  /** One pass over `due` fresh due users (run 0 first, then 1, ...), timed and metered. */
+  measure(run: number): Promise<SchedulerRun>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Scheduler selectivity: `users` users of which `due` are due at each run; one pass per run,
+ * timed, with the read units DynamoDB (dynalite) reports for it, beside a Scan + filter over the
+ * same table. Between runs the users the previous run handled are deleted and `due` fresh due
+ * users are added, so every run sees the same table size and the same due count. (Handled users
+ * stay on their slot in the year-less index, ADR 0009: kept, they would be found again by the next
+ * run, whose watermark is set back.) Each size has its own dynalite, so the bench can load every
+ * size first and then take their runs in turns (bench/main.ts): a change in the machine's load
+ * then falls on every size alike, not on whichever size ran last.
+ */
+export async function loadSchedulerTable(options: { users: number; due: number }): Promise<SchedulerTable> {
   const clock = new ManualClock(BENCH_NOW);
   const aws = await startLocalAws({ clock });
   try {
@@ -87,7 +95,7 @@ export async function benchScheduler(options: {
       maxLatenessMs: MAX_LATENESS_MS,
     });
 
-    const runs = await repeat(options.runs, async (run) => {
+    const measure = async (run: number): Promise<SchedulerRun> => {
       // Fresh due users for this run; the previous run's due users leave, so size is constant.
       const dueItems = Array.from({ length: options.due }, (_, i) => ({
         put: userItem(dueUser(benchUserId(run + 1, i), i)),
@@ -142,23 +150,29 @@ export async function benchScheduler(options: {
         scanFound: scan.found,
         unreported: tally.unreported,
       };
-    });
-    return {
-      users: options.users,
-      due: options.due,
-      loadSeconds,
-      runs,
-      median: {
-        passMs: median(runs.map((r) => r.passMs)),
-        readUnitsPerDue: median(runs.map((r) => r.readUnitsPerDue)),
-        scanMs: median(runs.map((r) => r.scanMs)),
-        scanReadUnitsPerDue: median(runs.map((r) => r.scanReadUnitsPerDue)),
-      },
-      capacityReported: runs.every((r) => r.unreported === 0),
     };
-  } finally {
+    return { users: options.users, due: options.due, loadSeconds, measure, stop: () => aws.stop() };
+  } catch (error) {
     await aws.stop();
+    throw error;
   }
+}
+
+/** The medians of one size's runs. */
+export function schedulerSize(table: SchedulerTable, runs: SchedulerRun[]): SchedulerSize {
+  return {
+    users: table.users,
+    due: table.due,
+    loadSeconds: table.loadSeconds,
+    runs,
+    median: {
+      passMs: median(runs.map((r) => r.passMs)),
+      readUnitsPerDue: median(runs.map((r) => r.readUnitsPerDue)),
+      scanMs: median(runs.map((r) => r.scanMs)),
+      scanReadUnitsPerDue: median(runs.map((r) => r.scanReadUnitsPerDue)),
+    },
+    capacityReported: runs.every((r) => r.unreported === 0),
+  };
 }
 
 /** The approach the due index replaces: read the whole table, keep what is due. */
