@@ -20,7 +20,8 @@ const PASSES_PER_DAY = 1_440;
 /**
  * The worker's event source long-polls the queue when it is empty: five pollers while idle
  * ("can optimize to as few as 2 ... not available when you enable the maximum concurrency
- * setting", which the stack sets; Lambda developer guide, SQS scaling), each one 20 s receive.
+ * setting", which the stack sets; Lambda developer guide, SQS scaling), each one long poll of 20 s
+ * at a time (assumed: the longest SQS allows; the guide gives no wait).
  */
 const IDLE_POLLERS = 5;
 const IDLE_RECEIVES_PER_DAY = IDLE_POLLERS * (86_400 / 20);
