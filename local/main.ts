@@ -36,9 +36,16 @@ console.log(lines.join('\n'));
 
 let stopping = false;
 const shutdown = (signal: string): void => {
-  if (stopping) return;
+  if (stopping) {
+    // A second signal while the first stop waits (a long request, a delivery to a slow receiver):
+    // leave now. Nothing is lost: what was not recorded is delivered again, under its webhook-id.
+    console.log(`${signal} again: exiting without waiting`);
+    process.exit(1);
+  }
   stopping = true;
-  console.log(`${signal}: stopping; in-flight deliveries finish, the rest stays queued`);
+  console.log(
+    `${signal}: stopping; in-flight deliveries finish, the rest stays queued (again to exit at once)`,
+  );
   runtime.stop().then(
     () => process.exit(0),
     (error: unknown) => {

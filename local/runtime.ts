@@ -89,7 +89,11 @@ export interface LocalRuntime {
   drain(timeoutMs: number): Promise<DrainResult>;
   /** Worker invocations since start and their summed wall time (see Poller.invocations). */
   workerInvocations(): { count: number; milliseconds: number };
-  /** Stops taking work, lets in-flight deliveries finish, closes everything; idempotent. */
+  /**
+   * Stops taking work (new API requests get 503), lets in-flight deliveries finish (the built-in
+   * receiver stays open until the worker has stopped) and the API requests begun, then closes
+   * every connection and the stores; idempotent.
+   */
   stop(): Promise<void>;
 }
 
@@ -153,10 +157,18 @@ export async function startLocalRuntime(
       res.end();
       return Promise.resolve();
     };
-    // Requests still being handled: a client that hung up leaves no connection for
-    // `server.close()` to wait for, but its request's work goes on and needs the stores.
+    // Once stopping, new requests get 503 (the built-in receiver's excepted: the worker delivers
+    // to it until it stops). Requests still being handled are waited for: a client that hung up
+    // leaves no connection for `server.close()` to wait for, but its request's work goes on and
+    // needs the stores.
+    let closing = false;
     const requestsInFlight = new InFlight();
     const server = createServer((req, res) => {
+      if (closing && !isSinkDelivery(req)) {
+        res.writeHead(503, { 'retry-after': '1', connection: 'close' });
+        res.end();
+        return;
+      }
       void requestsInFlight.track(
         dispatch(req, res).catch((error: unknown) => {
           logger.error('local request failed', { error });
@@ -166,16 +178,20 @@ export async function startLocalRuntime(
       );
     });
     const { port } = await listenOnLoopback(server, config.port);
-    let apiClosed: Promise<void> | undefined;
-    /** Takes no more requests, then waits for those begun: the first thing a stop does. */
-    const closeApi = (): Promise<void> =>
-      (apiClosed ??= new Promise<void>((resolve) => {
+    // Runs after the worker and the timer have stopped (stoppers run last-pushed first), before
+    // the stores: no more connections, the requests begun finish, then every connection goes
+    // (a keep-alive client, such as the console polling, would otherwise hold the server open).
+    stoppers.push(async () => {
+      const closed = new Promise<void>((resolve) => {
         server.close(() => {
           resolve();
         });
-        server.closeIdleConnections();
-      }).then(() => requestsInFlight.settled()));
-    stoppers.push(closeApi);
+      });
+      server.closeIdleConnections();
+      await requestsInFlight.settled();
+      server.closeAllConnections();
+      await closed;
+    });
     const url = `http://127.0.0.1:${port}`;
 
     const sink = new WebhookSink({
@@ -299,7 +315,8 @@ export async function startLocalRuntime(
         await passesInFlight.settled();
         const main = sqsServer.stats(LOCAL_QUEUE);
         const idle = main.visible === 0 && main.inFlight === 0 && poller.busy() === 0;
-        if (idle || systemClock.now() >= deadline) {
+        // Stopping: the worker is going, so what is left stays queued; answer with it now.
+        if (idle || closing || systemClock.now() >= deadline) {
           const dlq = sqsServer.stats(LOCAL_DLQ);
           return {
             delivered: outcomes.delivered,
@@ -371,11 +388,8 @@ export async function startLocalRuntime(
       // API Gateway takes up to 10 MB; the API checks each route's own limit (1 MiB for bulk users).
       maxBodyBytes: BULK_MAX_BODY_BYTES,
     });
-    dispatch = (req, res) =>
-      // The receiver authenticates webhooks by their signature, not by the admin key.
-      req.method === 'POST' && req.url?.split('?')[0] === '/_local/sink'
-        ? sink.handle(req, res)
-        : api(req, res);
+    // The receiver authenticates webhooks by their signature, not by the admin key.
+    dispatch = (req, res) => (isSinkDelivery(req) ? sink.handle(req, res) : api(req, res));
 
     // The timer adds at most one pass to the chain of passes (see tick) at a time.
     let timerPass: Promise<unknown> | undefined;
@@ -406,8 +420,10 @@ export async function startLocalRuntime(
       tick,
       drain,
       workerInvocations: () => poller.invocations(),
-      // The API first (stoppers run last-pushed first): nothing new starts while the rest stops.
-      stop: () => (stopping ??= closeApi().then(stopAll)),
+      stop: () => {
+        closing = true;
+        return (stopping ??= stopAll());
+      },
     };
   } catch (error) {
     await stopAll();
@@ -467,4 +483,9 @@ async function queueArn(sqs: SQSClient, queueUrl: string): Promise<string> {
   const arn = Attributes?.QueueArn;
   if (!arn) throw new Error(`queue ${queueUrl} has no ARN`);
   return arn;
+}
+
+/** A webhook to the built-in receiver (`POST /_local/sink`), not a call of the API. */
+function isSinkDelivery(req: IncomingMessage): boolean {
+  return req.method === 'POST' && req.url?.split('?')[0] === '/_local/sink';
 }
