@@ -73,20 +73,23 @@ async function section(name: string, body: () => Promise<void>): Promise<void> {
 }
 
 await section('scheduler', async () => {
-  // Every size is loaded first, then their runs are taken in turns (10 k, 100 k, 10 k, ...), so
-  // the pass-time ratio compares passes minutes apart, not the last size's against the first's.
+  // Every size is loaded first, then their runs are taken in turns, the order reversed every other
+  // run (10 k, 100 k, 100 k, 10 k, 10 k, 100 k), so the pass-time ratio compares neighbouring
+  // passes, and neither size always follows the other's (slower) Scan.
   const tables: SchedulerTable[] = [];
   const measured = [];
   try {
     for (const users of sizes) tables.push(await loadSchedulerTable({ users, due }));
     const runsBySize: SchedulerRun[][] = tables.map(() => []);
     for (let run = 0; run < runs; run += 1) {
-      for (const [index, table] of tables.entries()) runsBySize[index]?.push(await table.measure(run));
+      const order = [...tables.entries()];
+      if (run % 2 === 1) order.reverse();
+      for (const [index, table] of order) runsBySize[index]?.push(await table.measure(run));
     }
     for (const [index, table] of tables.entries())
       measured.push(schedulerSize(table, runsBySize[index] ?? []));
   } finally {
-    for (const table of tables) await table.stop();
+    await Promise.allSettled(tables.map((table) => table.stop()));
   }
   results.scheduler = measured;
   for (const size of measured) {
