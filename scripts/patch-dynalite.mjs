@@ -47,7 +47,7 @@ const PATCHES = [
 // occasions (scripts/patch-dynalite.mjs): do two item images project the same into an index?
 function occasionsSameProjection (index, tableKeys, indexKeys, existingItem, item) {
   var attrs = index.Projection.ProjectionType == 'ALL'
-    ? Object.keys(Object.assign({}, existingItem, item))
+    ? Array.from(new Set(Object.keys(existingItem).concat(Object.keys(item))))
     : indexKeys.concat(tableKeys, index.Projection.NonKeyAttributes || [])
   return attrs.every(function (attr) { return occasionsSameValue(existingItem[attr], item[attr]) })
 }
