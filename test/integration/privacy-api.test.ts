@@ -145,6 +145,24 @@ describe('privacy routes', () => {
     expect(await occurrences.get(notificationId)).toBeUndefined();
   });
 
+  it('given an attempt in flight that its worker then drops unsent (the user is gone), when the erase is repeated, then 404: nothing is left', async () => {
+    const { userId, notificationId } = await givenAUser();
+    const queued = await occurrences.get(notificationId);
+    const claimed = claim(queued!, 'worker-1', clock.now(), 40_000);
+    expect(await occurrences.save(claimed)).toBe(true);
+
+    expect((await api.call('POST', `/v1/users/${userId}/erase`)).status).toBe(409);
+    // The worker's re-check finds the user gone and deletes the record it never POSTed (ADR 0010).
+    expect(await occurrences.discard(claimed)).toBe(true);
+
+    const repeat = await api.call('POST', `/v1/users/${userId}/erase`);
+    expect(repeat.status).toBe(404);
+    expect(await occurrences.get(notificationId)).toBeUndefined();
+    const audit = await auditItemsAbout(userId);
+    expect(audit.length).toBeGreaterThan(0);
+    expect(audit.every((entry) => entry.before === undefined && entry.after === undefined)).toBe(true);
+  });
+
   it('given an Idempotency-Key, when the erase is retried with it, then the same answer comes back, with no personal data in it', async () => {
     const { userId } = await givenAUser();
     const headers = { 'idempotency-key': `erase-${userId}` };
