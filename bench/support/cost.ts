@@ -124,8 +124,12 @@ export function costPerMillion(run: DeliveryRun): CostBreakdown {
       (requests['AmazonSQS.DeleteMessage'] ?? 0) +
       deletes * 2) /
     n;
-  const invocations = (run.workerInvocations ?? deletes) / n;
-  const gbSeconds = invocations * LAMBDA_GB * (run.workerBatchSeconds ?? 0);
+  const workerInvocations = (run.workerInvocations ?? deletes) / n;
+  // The passes that handed the run's notifications on are part of it too: their invocations and
+  // their wall time (which, sharing the process with the worker, overstates a Lambda's).
+  const invocations = workerInvocations + run.passes / n;
+  const gbSeconds =
+    workerInvocations * LAMBDA_GB * (run.workerBatchSeconds ?? 0) + (LAMBDA_GB * run.passMs) / 1000 / n;
   const events = cost.eventBridgeEvents / n;
   const lines: CostLine[] = [
     {
