@@ -169,6 +169,14 @@ export async function deliveryRun(options: {
         failed: drained.failed,
         dlq: drained.dlq,
       };
+      // Each worker invocation's wall time, summed by the local event source: what Lambda bills
+      // as duration. Still more than in AWS: the batches in flight share this one process's
+      // thread (and dynalite's work), where each Lambda has its own. Measured in every run: the
+      // metered run's batches also wait on the counting proxy.
+      const invokedAfter = runtime.workerInvocations();
+      const invoked = invokedAfter.count - invokedBefore.count;
+      run.workerBatchSeconds =
+        invoked > 0 ? (invokedAfter.milliseconds - invokedBefore.milliseconds) / invoked / 1000 : 0;
       if (pass.enqueued !== options.notifications) {
         throw new Error(`the pass enqueued ${pass.enqueued} of ${options.notifications}`);
       }
@@ -186,13 +194,6 @@ export async function deliveryRun(options: {
         const invocations = requests['AmazonSQS.DeleteMessageBatch'] ?? 0;
         const deliverySeconds = (last - tickAt) / 1000;
         run.workerInvocations = invocations;
-        // Each worker invocation's wall time, summed by the local event source: what Lambda bills
-        // as duration. Still more than in AWS: the batches in flight share this one process's
-        // thread (and dynalite's work), where each Lambda has its own.
-        const invokedAfter = runtime.workerInvocations();
-        const invoked = invokedAfter.count - invokedBefore.count;
-        run.workerBatchSeconds =
-          invoked > 0 ? (invokedAfter.milliseconds - invokedBefore.milliseconds) / invoked / 1000 : 0;
         // Little's law, the estimate used before (4 batches in flight the whole time).
         run.workerBatchSecondsLittle =
           invocations > 0 ? (PIPELINE_CONCURRENCY / 10) * (deliverySeconds / invocations) : 0;
